@@ -1,0 +1,20 @@
+//! Build script shared by the crates whose binaries and tests link libtorch:
+//! records libtorch's library folder as the run-time search path, so a plain
+//! `cargo run` / `cargo test`, or a built `tsd` started from anywhere, finds
+//! `libtorch_cpu.so` and friends without `LD_LIBRARY_PATH`.
+//!
+//! `LIBTORCH` comes from the workspace's `.cargo/config.toml` (the `.libtorch`
+//! link made by `scripts/bootstrap`); it is resolved to the real folder so the
+//! binaries keep working when the checkout that built them is gone.
+
+fn main() {
+    println!("cargo:rerun-if-env-changed=LIBTORCH");
+    println!("cargo:rerun-if-changed=../../build/libtorch_rpath.rs");
+    let Some(libtorch) = std::env::var_os("LIBTORCH") else {
+        println!("cargo:warning=LIBTORCH is not set: run scripts/bootstrap first");
+        return;
+    };
+    let libtorch = std::path::PathBuf::from(libtorch);
+    let libtorch = libtorch.canonicalize().unwrap_or(libtorch);
+    println!("cargo:rustc-link-arg=-Wl,-rpath,{}", libtorch.join("lib").display());
+}

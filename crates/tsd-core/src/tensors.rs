@@ -1,0 +1,76 @@
+//! Moving datasets into tensors and cutting them into seeded mini-batches.
+
+use ndarray::Array4;
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use tch::{Device, Tensor};
+use tsd_data::{Dataset, Normalization};
+
+/// u8 images `(N, C, H, W)` -> normalised f32 tensor on `device`.
+pub fn images_to_tensor(images: &Array4<u8>, norm: Normalization, device: Device) -> Tensor {
+    let (n, c, h, w) = images.dim();
+    let values: Vec<f32> = images.iter().map(|&p| norm.apply(p)).collect();
+    Tensor::from_slice(&values).view([n as i64, c as i64, h as i64, w as i64]).to_device(device)
+}
+
+/// A dataset held as tensors: normalised images and i64 labels.
+#[derive(Debug)]
+pub struct TensorData {
+    /// `(N, C, H, W)` f32.
+    pub images: Tensor,
+    /// `(N,)` i64.
+    pub labels: Tensor,
+}
+
+impl TensorData {
+    /// Converts `data` with `norm`, onto `device`.
+    pub fn new(data: &Dataset, norm: Normalization, device: Device) -> Self {
+        let labels: Vec<i64> = data.labels.iter().map(|&y| y as i64).collect();
+        TensorData {
+            images: images_to_tensor(&data.images, norm, device),
+            labels: Tensor::from_slice(&labels).to_device(device),
+        }
+    }
+
+    /// Number of examples.
+    pub fn len(&self) -> usize {
+        self.labels.size()[0] as usize
+    }
+
+    /// True when there is no example.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Mini-batches `(images, labels)` in a shuffled order that depends only on
+    /// `(seed, epoch)`, so a resumed run sees the same batches. The last partial
+    /// batch is kept.
+    pub fn shuffled_batches(
+        &self,
+        batch_size: usize,
+        seed: u64,
+        epoch: usize,
+    ) -> impl ExactSizeIterator<Item = (Tensor, Tensor)> + '_ {
+        let mut order: Vec<i64> = (0..self.len() as i64).collect();
+        let mut rng = ChaCha8Rng::seed_from_u64(seed ^ (epoch as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        order.shuffle(&mut rng);
+        let chunks: Vec<Vec<i64>> = order.chunks(batch_size.max(1)).map(<[i64]>::to_vec).collect();
+        chunks.into_iter().map(move |chunk| {
+            let idx = Tensor::from_slice(&chunk).to_device(self.images.device());
+            (self.images.index_select(0, &idx), self.labels.index_select(0, &idx))
+        })
+    }
+
+    /// Mini-batches in dataset order (for evaluation).
+    pub fn ordered_batches(&self, batch_size: usize) -> Vec<(Tensor, Tensor)> {
+        let n = self.len() as i64;
+        (0..n)
+            .step_by(batch_size.max(1))
+            .map(|start| {
+                let len = (batch_size as i64).min(n - start);
+                (self.images.narrow(0, start, len), self.labels.narrow(0, start, len))
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,152 @@
+//! Training machinery shared by every model: epochs grouped in phases,
+//! progress bars, a per-epoch CSV log, atomic checkpoints after every epoch,
+//! exact resume, and a guard that stops on a NaN/Inf loss.
+
+mod log;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use tch::Tensor;
+
+pub use log::{EpochRecord, History};
+
+use crate::checkpoint::{self, TensorMap};
+use crate::{CoreError, Result};
+
+/// Name of the training-state checkpoint inside a run folder.
+pub const CHECKPOINT_FILE: &str = "checkpoint.safetensors";
+/// Name of the per-epoch log inside a run folder.
+pub const LOG_FILE: &str = "log.csv";
+
+/// A model (with its data and optimisers) that trains epoch by epoch.
+pub trait Trainable {
+    /// The phases in order, with their number of epochs (e.g. `[("step1", 40), ("step2", 40)]`).
+    fn phases(&self) -> Vec<(&'static str, usize)>;
+
+    /// Trains one epoch of `phase` and returns its figures, in column order.
+    fn train_epoch(&mut self, phase: usize, epoch: usize, ctx: &EpochContext) -> Result<Vec<(&'static str, f64)>>;
+
+    /// Called once after the last epoch of `phase` (e.g. to restore the best weights).
+    fn end_phase(&mut self, phase: usize) -> Result<()>;
+
+    /// Everything needed to resume: weights, optimiser states, best-so-far snapshots.
+    fn state(&self) -> Vec<(String, Tensor)>;
+
+    /// Restores a state written by [`Trainable::state`] (read from `path`).
+    fn load_state(&mut self, tensors: &TensorMap, path: &Path) -> Result<()>;
+}
+
+/// Where and how a training run writes.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Run folder: checkpoint, log and (by the caller) model and config.
+    pub dir: PathBuf,
+    /// Continue from the folder's checkpoint instead of refusing to overwrite it.
+    pub resume: bool,
+    /// Hide progress bars and per-epoch lines.
+    pub quiet: bool,
+}
+
+/// Per-epoch helpers handed to [`Trainable::train_epoch`].
+#[derive(Debug)]
+pub struct EpochContext {
+    phase: &'static str,
+    epoch: usize,
+    epochs: usize,
+    quiet: bool,
+}
+
+impl EpochContext {
+    /// A progress bar over `batches` batches, labelled with phase and epoch.
+    pub fn progress(&self, batches: usize) -> ProgressBar {
+        let bar = ProgressBar::new(batches as u64);
+        if self.quiet {
+            bar.set_draw_target(ProgressDrawTarget::hidden());
+        }
+        let style = ProgressStyle::with_template("{prefix} [{bar:25}] {pos}/{len} {per_sec} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> ");
+        bar.set_style(style);
+        bar.set_prefix(format!("{} epoch {}/{}", self.phase, self.epoch + 1, self.epochs));
+        bar
+    }
+
+    /// An error unless `value` is finite.
+    pub fn check_finite(&self, batch: usize, loss: &str, value: f64) -> Result<()> {
+        if value.is_finite() {
+            return Ok(());
+        }
+        Err(CoreError::NonFinite {
+            phase: self.phase.to_string(),
+            epoch: self.epoch,
+            batch,
+            loss: loss.to_string(),
+            value,
+        })
+    }
+}
+
+/// Runs (or resumes) every phase of `model`, checkpointing after each epoch.
+/// Returns the whole history, including epochs done before a resume.
+pub fn fit(model: &mut dyn Trainable, run: &RunOptions) -> Result<History> {
+    let ckpt_path = run.dir.join(CHECKPOINT_FILE);
+    let log_path = run.dir.join(LOG_FILE);
+    let (mut phase, mut epoch, mut history) = (0usize, 0usize, History::default());
+    if ckpt_path.exists() {
+        if !run.resume {
+            return Err(CoreError::BadConfig {
+                path: Some(ckpt_path),
+                problem: "a training checkpoint is already there: pass --resume to continue it, or choose another output folder".into(),
+            });
+        }
+        let (tensors, meta) = checkpoint::load(&ckpt_path, tch::Device::Cpu)?;
+        model.load_state(&tensors, &ckpt_path)?;
+        phase = meta_usize(&meta, "phase", &ckpt_path)?;
+        epoch = meta_usize(&meta, "epoch", &ckpt_path)?;
+        history = History::from_json(meta.get("history").map(String::as_str).unwrap_or("[]"), &ckpt_path)?;
+        if !run.quiet {
+            eprintln!("resuming from {} (phase {}, epoch {})", ckpt_path.display(), phase + 1, epoch);
+        }
+    }
+    let phases = model.phases();
+    while phase < phases.len() {
+        let (name, epochs) = phases[phase];
+        while epoch < epochs {
+            let ctx = EpochContext { phase: name, epoch, epochs, quiet: run.quiet };
+            let started = Instant::now();
+            let values = model.train_epoch(phase, epoch, &ctx)?;
+            let record = EpochRecord::new(name, epoch, started.elapsed().as_secs_f64(), values);
+            if !run.quiet {
+                eprintln!("{record}");
+            }
+            history.push(record);
+            epoch += 1;
+            save_state(model, &ckpt_path, phase, epoch, &history)?;
+            history.write_csv(&log_path)?;
+        }
+        model.end_phase(phase)?;
+        phase += 1;
+        epoch = 0;
+        save_state(model, &ckpt_path, phase, epoch, &history)?;
+    }
+    Ok(history)
+}
+
+fn save_state(model: &dyn Trainable, path: &Path, phase: usize, epoch: usize, history: &History) -> Result<()> {
+    let meta = BTreeMap::from([
+        ("phase".to_string(), phase.to_string()),
+        ("epoch".to_string(), epoch.to_string()),
+        ("history".to_string(), history.to_json()),
+    ]);
+    checkpoint::save(path, &model.state(), &meta)
+}
+
+fn meta_usize(meta: &BTreeMap<String, String>, key: &str, path: &Path) -> Result<usize> {
+    meta.get(key).and_then(|v| v.parse().ok()).ok_or_else(|| CoreError::BadCheckpoint {
+        path: path.to_path_buf(),
+        problem: format!("metadata {key:?} missing or not a number"),
+    })
+}

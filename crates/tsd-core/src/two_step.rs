@@ -1,0 +1,392 @@
+//! The two-step model (Hadad, Wolf & Shahar, CVPR 2018): step 1 trains an
+//! S-encoder with a classifier; step 2 freezes it and trains a Z-encoder and a
+//! decoder to reconstruct the image while an adversary, trained on detached Z,
+//! tries to read the label from Z.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use tch::nn::VarStore;
+use tch::{Device, Kind, Reduction, Tensor};
+use tsd_data::{Dataset, Normalization};
+
+use crate::checkpoint::{self, TensorMap};
+use crate::config::{InputScaling, OptimizerKind, ReconLoss, TwoStepConfig};
+use crate::model::{Codes, Disentangler};
+use crate::nets::{ConvEncoder, Decoder, Mlp};
+use crate::optim::Optimizer;
+use crate::tensors::TensorData;
+use crate::train::{EpochContext, Trainable};
+use crate::{CoreError, Result};
+
+/// Format tag stored in saved two-step models.
+const FORMAT: &str = "tsd-two-step-v1";
+
+/// What the model needs to know about its data.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ModelSpec {
+    /// Image channels.
+    pub channels: i64,
+    /// Image side (square images; a multiple of 4).
+    pub side: i64,
+    /// Number of label classes.
+    pub n_classes: i64,
+    /// Input mapping, fitted on the training set.
+    pub normalization: Normalization,
+}
+
+impl ModelSpec {
+    /// The spec for training on `train` with `scaling`.
+    pub fn for_data(train: &Dataset, scaling: InputScaling) -> Result<Self> {
+        let (c, h, w) = train.image_shape();
+        if h != w || h % 4 != 0 || h == 0 {
+            return Err(CoreError::Data(format!("images must be square with a side divisible by 4, got {h}x{w}")));
+        }
+        let normalization = match scaling {
+            InputScaling::Standardize => Normalization::standardize_from(train),
+            InputScaling::Unit => Normalization::Unit,
+            InputScaling::Symmetric => Normalization::Symmetric,
+        };
+        Ok(ModelSpec { channels: c as i64, side: h as i64, n_classes: train.n_classes as i64, normalization })
+    }
+}
+
+/// The networks of the two-step model, each trained part in its own [`VarStore`].
+#[derive(Debug)]
+pub struct TwoStepModel {
+    /// Hyper-parameters.
+    pub config: TwoStepConfig,
+    /// Data shape and normalisation.
+    pub spec: ModelSpec,
+    /// S-encoder and classifier (step 1, frozen in step 2).
+    pub s_vs: VarStore,
+    enc_s: ConvEncoder,
+    classifier: Mlp,
+    /// Z-encoder and decoder (step 2).
+    pub z_vs: VarStore,
+    enc_z: ConvEncoder,
+    decoder: Decoder,
+    /// Adversary on Z (step 2).
+    pub adv_vs: VarStore,
+    adversary: Mlp,
+}
+
+impl TwoStepModel {
+    /// A freshly initialised model; initialisation depends only on `config.seed`.
+    pub fn new(config: TwoStepConfig, spec: ModelSpec, device: Device) -> Self {
+        tch::manual_seed(config.seed as i64);
+        let c = &config;
+        let s_vs = VarStore::new(device);
+        let (shape, bn) = ((spec.channels, spec.side), c.bn_momentum);
+        let enc_s = ConvEncoder::new(&(s_vs.root() / "enc_s"), shape, c.nf, c.enc_hidden, c.s_dim, bn);
+        let cls = &c.step1.classifier;
+        let classifier = Mlp::new(&(s_vs.root() / "classifier"), c.s_dim, cls.width, cls.depth, spec.n_classes, bn);
+        let z_vs = VarStore::new(device);
+        let enc_z = ConvEncoder::new(&(z_vs.root() / "enc_z"), shape, c.nf, c.enc_hidden, c.z_dim, bn);
+        let decoder = Decoder::new(&(z_vs.root() / "decoder"), c.s_dim + c.z_dim, spec.channels, spec.side, c.nf);
+        let adv_vs = VarStore::new(device);
+        let adv = &c.step2.adversary.mlp;
+        let adversary = Mlp::new(&(adv_vs.root() / "adversary"), c.z_dim, adv.width, adv.depth, spec.n_classes, bn);
+        TwoStepModel { config, spec, s_vs, enc_s, classifier, z_vs, enc_z, decoder, adv_vs, adversary }
+    }
+
+    /// Classifier logits from S, evaluation mode.
+    pub fn classify(&self, images: &Tensor) -> Tensor {
+        tch::no_grad(|| self.classifier.forward_t(&self.enc_s.forward_t(images, false), false))
+    }
+
+    /// Adversary logits from Z, evaluation mode.
+    pub fn adversary_logits(&self, images: &Tensor) -> Tensor {
+        tch::no_grad(|| self.adversary.forward_t(&self.enc_z.forward_t(images, false), false))
+    }
+
+    /// Decoder output before its final activation (for the loss).
+    fn decode_raw(&self, s: &Tensor, z: &Tensor) -> Tensor {
+        self.decoder.forward(&Tensor::cat(&[z, s], 1))
+    }
+
+    /// Reconstruction loss of raw decoder output against `target`.
+    fn recon_loss(&self, raw: &Tensor, target: &Tensor) -> Tensor {
+        match self.config.recon {
+            ReconLoss::Mse => raw.mse_loss(target, Reduction::Mean),
+            ReconLoss::Bce => raw.binary_cross_entropy_with_logits::<Tensor>(target, None, None, Reduction::Mean),
+        }
+    }
+
+    fn named_tensors(&self) -> Vec<(String, Tensor)> {
+        let mut out = checkpoint::var_tensors(&self.s_vs, "s/");
+        out.extend(checkpoint::var_tensors(&self.z_vs, "z/"));
+        out.extend(checkpoint::var_tensors(&self.adv_vs, "adv/"));
+        out
+    }
+
+    fn load_tensors(&self, tensors: &TensorMap, path: &Path) -> Result<()> {
+        checkpoint::load_vars(&self.s_vs, "s/", tensors, path)?;
+        checkpoint::load_vars(&self.z_vs, "z/", tensors, path)?;
+        checkpoint::load_vars(&self.adv_vs, "adv/", tensors, path)
+    }
+
+    /// Saves weights, config and spec to one safetensors file (atomically).
+    pub fn save(&self, path: &Path) -> Result<()> {
+        let config = toml::to_string(&self.config).map_err(|e| CoreError::Data(e.to_string()))?;
+        let spec = serde_json::to_string(&self.spec).map_err(|e| CoreError::Data(e.to_string()))?;
+        let meta = BTreeMap::from([
+            ("format".to_string(), FORMAT.to_string()),
+            ("config".to_string(), config),
+            ("spec".to_string(), spec),
+        ]);
+        checkpoint::save(path, &self.named_tensors(), &meta)
+    }
+
+    /// Loads a model written by [`TwoStepModel::save`].
+    pub fn load(path: &Path, device: Device) -> Result<Self> {
+        let (tensors, meta) = checkpoint::load(path, device)?;
+        let bad = |problem: String| CoreError::BadCheckpoint { path: path.to_path_buf(), problem };
+        if meta.get("format").map(String::as_str) != Some(FORMAT) {
+            return Err(bad(format!("not a two-step model (format {:?}, expected {FORMAT})", meta.get("format"))));
+        }
+        let config: TwoStepConfig = toml::from_str(meta.get("config").ok_or_else(|| bad("config missing".into()))?)
+            .map_err(|e| bad(format!("config: {e}")))?;
+        let spec: ModelSpec = serde_json::from_str(meta.get("spec").ok_or_else(|| bad("spec missing".into()))?)
+            .map_err(|e| bad(format!("spec: {e}")))?;
+        let model = TwoStepModel::new(config, spec, device);
+        model.load_tensors(&tensors, path)?;
+        Ok(model)
+    }
+}
+
+impl Disentangler for TwoStepModel {
+    fn device(&self) -> Device {
+        self.s_vs.device()
+    }
+
+    fn normalization(&self) -> Normalization {
+        self.spec.normalization
+    }
+
+    fn encode(&self, images: &Tensor) -> Codes {
+        tch::no_grad(|| Codes { s: self.enc_s.forward_t(images, false), z: self.enc_z.forward_t(images, false) })
+    }
+
+    fn decode(&self, s: &Tensor, z: &Tensor) -> Tensor {
+        let raw = tch::no_grad(|| self.decode_raw(s, z));
+        match self.config.recon {
+            ReconLoss::Mse => raw,
+            ReconLoss::Bce => raw.sigmoid(),
+        }
+    }
+}
+
+/// Fraction of `logits` whose argmax equals `labels`, and the count.
+fn correct(logits: &Tensor, labels: &Tensor) -> f64 {
+    logits.argmax(-1, false).eq_tensor(labels).to_kind(Kind::Float).sum(Kind::Float).double_value(&[])
+}
+
+/// Trains a [`TwoStepModel`]: phase 0 is step 1, phase 1 is step 2.
+#[derive(Debug)]
+pub struct TwoStepTrainer<'a> {
+    model: &'a mut TwoStepModel,
+    train: TensorData,
+    val: TensorData,
+    opt_s: Optimizer,
+    opt_z: Optimizer,
+    opt_adv: Optimizer,
+    /// Best step-1 weights so far and their validation accuracy.
+    best_s: Option<(f64, Vec<(String, Tensor)>)>,
+}
+
+impl<'a> TwoStepTrainer<'a> {
+    /// A trainer over `train` (fitting) and `val` (model selection, monitoring).
+    pub fn new(model: &'a mut TwoStepModel, train: &Dataset, val: &Dataset) -> Self {
+        let device = model.device();
+        let norm = model.spec.normalization;
+        let c = &model.config;
+        let opt_s = Optimizer::new(&model.s_vs, OptimizerKind::Adam, c.step1.lr, 0.9);
+        let opt_z = Optimizer::new(&model.z_vs, OptimizerKind::Adam, c.step2.lr, c.step2.beta1);
+        let adv = &c.step2.adversary;
+        let opt_adv = Optimizer::new(&model.adv_vs, adv.optimizer, adv.lr, 0.9);
+        TwoStepTrainer {
+            train: TensorData::new(train, norm, device),
+            val: TensorData::new(val, norm, device),
+            model,
+            opt_s,
+            opt_z,
+            opt_adv,
+            best_s: None,
+        }
+    }
+
+    fn step1_epoch(&mut self, epoch: usize, ctx: &EpochContext) -> Result<Vec<(&'static str, f64)>> {
+        let m = &*self.model;
+        let batches = self.train.shuffled_batches(m.config.batch_size, m.config.seed, epoch);
+        let bar = ctx.progress(batches.len());
+        let (mut loss_sum, mut hits, mut seen) = (0.0, 0.0, 0usize);
+        for (b, (x, y)) in batches.enumerate() {
+            let logits = m.classifier.forward_t(&m.enc_s.forward_t(&x, true), true);
+            let loss = logits.cross_entropy_for_logits(&y);
+            let value = loss.double_value(&[]);
+            ctx.check_finite(b, "classifier cross-entropy", value)?;
+            self.opt_s.backward_step(&loss);
+            let n = y.size()[0] as usize;
+            loss_sum += value * n as f64;
+            hits += correct(&logits.detach(), &y);
+            seen += n;
+            bar.inc(1);
+            bar.set_message(format!("loss {:.4} acc {:.3}", loss_sum / seen as f64, hits / seen as f64));
+        }
+        bar.finish_and_clear();
+        let val_acc = self.accuracy(|x| m.classify(x));
+        if self.best_s.as_ref().is_none_or(|(best, _)| val_acc > *best) {
+            self.best_s = Some((val_acc, checkpoint::snapshot(&checkpoint::var_tensors(&m.s_vs, ""))));
+        }
+        let rate = seen as f64 / bar.elapsed().as_secs_f64().max(1e-9);
+        Ok(vec![
+            ("loss", loss_sum / seen.max(1) as f64),
+            ("acc", hits / seen.max(1) as f64),
+            ("val_acc", val_acc),
+            ("samples_per_s", rate),
+        ])
+    }
+
+    fn step2_epoch(&mut self, epoch: usize, ctx: &EpochContext) -> Result<Vec<(&'static str, f64)>> {
+        let m = &*self.model;
+        let c = &m.config.step2;
+        let batches = self.train.shuffled_batches(m.config.batch_size, m.config.seed, epoch);
+        let bar = ctx.progress(batches.len());
+        let (mut adv_loss_sum, mut adv_hits, mut seen) = (0.0, 0.0, 0usize);
+        let (mut rec_sum, mut ed_steps) = (0.0, 0usize);
+        for (b, (x, y)) in batches.enumerate() {
+            let z_fixed = tch::no_grad(|| m.enc_z.forward_t(&x, false));
+            let mut adv_loss = 0.0;
+            for _ in 0..c.adversary.steps_per_batch.max(1) {
+                let logits = m.adversary.forward_t(&z_fixed, true);
+                let loss = logits.cross_entropy_for_logits(&y);
+                adv_loss = loss.double_value(&[]);
+                ctx.check_finite(b, "adversary cross-entropy", adv_loss)?;
+                self.opt_adv.backward_step(&loss);
+            }
+            let n = y.size()[0] as usize;
+            adv_loss_sum += adv_loss * n as f64;
+            adv_hits += correct(&tch::no_grad(|| m.adversary.forward_t(&z_fixed, false)), &y);
+            seen += n;
+            if c.schedule.steps_encoder(epoch, b) {
+                let s = tch::no_grad(|| m.enc_s.forward_t(&x, false));
+                let z = m.enc_z.forward_t(&x, true);
+                let rec = m.recon_loss(&m.decode_raw(&s, &z), &x);
+                let adv = m.adversary.forward_t(&z, true).cross_entropy_for_logits(&y);
+                let loss = &rec * c.lambda_rec - &adv * c.lambda_adv;
+                let rec_value = rec.double_value(&[]);
+                ctx.check_finite(b, "reconstruction", rec_value)?;
+                ctx.check_finite(b, "encoder/decoder total", loss.double_value(&[]))?;
+                self.opt_z.backward_step(&loss);
+                rec_sum += rec_value;
+                ed_steps += 1;
+            }
+            bar.inc(1);
+            bar.set_message(format!(
+                "adv loss {:.3} adv acc {:.3} rec {:.4}",
+                adv_loss_sum / seen as f64,
+                adv_hits / seen as f64,
+                rec_sum / ed_steps.max(1) as f64
+            ));
+        }
+        bar.finish_and_clear();
+        let rate = seen as f64 / bar.elapsed().as_secs_f64().max(1e-9);
+        let (val_rec, val_adv_acc) = self.val_step2();
+        let mut row = vec![
+            ("adv_loss", adv_loss_sum / seen.max(1) as f64),
+            ("adv_acc", adv_hits / seen.max(1) as f64),
+            ("val_rec", val_rec),
+            ("val_adv_acc", val_adv_acc),
+            ("encoder_steps", ed_steps as f64),
+            ("samples_per_s", rate),
+        ];
+        if ed_steps > 0 {
+            row.insert(0, ("rec", rec_sum / ed_steps as f64));
+        }
+        Ok(row)
+    }
+
+    /// Accuracy of `predict` on the validation set.
+    fn accuracy(&self, predict: impl Fn(&Tensor) -> Tensor) -> f64 {
+        let batch = self.model.config.batch_size.max(1);
+        let hits: f64 = self.val.ordered_batches(batch).iter().map(|(x, y)| correct(&predict(x), y)).sum();
+        hits / self.val.len().max(1) as f64
+    }
+
+    /// Validation reconstruction loss and adversary accuracy on validation Z.
+    fn val_step2(&self) -> (f64, f64) {
+        let m = &*self.model;
+        let batch = m.config.batch_size.max(1);
+        let mut rec = 0.0;
+        for (x, _) in self.val.ordered_batches(batch) {
+            let codes = m.encode(&x);
+            let loss = tch::no_grad(|| m.recon_loss(&m.decode_raw(&codes.s, &codes.z), &x));
+            rec += loss.double_value(&[]) * x.size()[0] as f64;
+        }
+        (rec / self.val.len().max(1) as f64, self.accuracy(|x| m.adversary_logits(x)))
+    }
+}
+
+impl Trainable for TwoStepTrainer<'_> {
+    fn phases(&self) -> Vec<(&'static str, usize)> {
+        vec![("step1", self.model.config.step1.epochs), ("step2", self.model.config.step2.epochs)]
+    }
+
+    fn train_epoch(&mut self, phase: usize, epoch: usize, ctx: &EpochContext) -> Result<Vec<(&'static str, f64)>> {
+        match phase {
+            0 => self.step1_epoch(epoch, ctx),
+            _ => {
+                self.model.s_vs.freeze();
+                self.step2_epoch(epoch, ctx)
+            }
+        }
+    }
+
+    fn end_phase(&mut self, phase: usize) -> Result<()> {
+        if phase == 0 {
+            if let Some((_, best)) = &self.best_s {
+                let map: TensorMap = best.iter().map(|(n, t)| (n.clone(), t.shallow_clone())).collect();
+                checkpoint::load_vars(&self.model.s_vs, "", &map, Path::new("<best step-1 weights>"))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn state(&self) -> Vec<(String, Tensor)> {
+        let mut out = self.model.named_tensors();
+        out.extend(self.opt_s.state("opt_s/"));
+        out.extend(self.opt_z.state("opt_z/"));
+        out.extend(self.opt_adv.state("opt_adv/"));
+        if let Some((acc, best)) = &self.best_s {
+            out.push(("best_s_val_acc".into(), Tensor::from_slice(&[*acc as f32])));
+            out.extend(best.iter().map(|(n, t)| (format!("best_s/{n}"), t.shallow_clone())));
+        }
+        out
+    }
+
+    fn load_state(&mut self, tensors: &TensorMap, path: &Path) -> Result<()> {
+        self.model.load_tensors(tensors, path)?;
+        self.opt_s.load_state("opt_s/", tensors)?;
+        self.opt_z.load_state("opt_z/", tensors)?;
+        self.opt_adv.load_state("opt_adv/", tensors)?;
+        self.best_s = match tensors.get("best_s_val_acc") {
+            None => None,
+            Some(acc) => {
+                let best = checkpoint::var_tensors(&self.model.s_vs, "")
+                    .into_iter()
+                    .map(|(n, _)| {
+                        let t = tensors.get(&format!("best_s/{n}")).ok_or_else(|| CoreError::BadCheckpoint {
+                            path: path.to_path_buf(),
+                            problem: format!("best_s/{n} missing"),
+                        })?;
+                        Ok((n, t.to_device(self.model.device())))
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                Some((acc.double_value(&[0]), best))
+            }
+        };
+        Ok(())
+    }
+}

@@ -1,0 +1,236 @@
+//! Integration tests of the model crate on small generated data whose label and
+//! nuisances are known by construction (`tsd_data::synthetic`).
+
+use std::path::Path;
+
+use tch::{Device, Tensor};
+use tsd_core::checkpoint::TensorMap;
+use tsd_core::config::Schedule;
+use tsd_core::train::{self, EpochContext, History, RunOptions, Trainable};
+use tsd_core::{CoreError, Disentangler, ModelSpec, TwoStepConfig, TwoStepModel, TwoStepTrainer};
+use tsd_data::{synthetic, Splits};
+
+const CLASSES: usize = 4;
+
+fn small_config(step1: usize, step2: usize) -> TwoStepConfig {
+    let mut c = TwoStepConfig::mnist_released();
+    c.dataset = "synthetic".into();
+    c.nf = 8;
+    c.enc_hidden = 32;
+    c.s_dim = 4;
+    c.z_dim = 8;
+    c.batch_size = 50;
+    c.bn_momentum = 0.1;
+    c.step1.epochs = step1;
+    c.step1.classifier.width = 32;
+    c.step2.epochs = step2;
+    c.step2.lr = 1e-3;
+    c.step2.schedule = Schedule::EveryBatch;
+    c.step2.adversary.mlp.width = 32;
+    c.step2.adversary.lr = 0.05;
+    c
+}
+
+fn data() -> Splits {
+    synthetic::splits(800, 200, 200, CLASSES, 1)
+}
+
+fn build(config: TwoStepConfig, splits: &Splits) -> TwoStepModel {
+    let spec = ModelSpec::for_data(&splits.train, config.scaling).unwrap();
+    TwoStepModel::new(config, spec, Device::Cpu)
+}
+
+fn run(dir: &Path, resume: bool) -> RunOptions {
+    RunOptions { dir: dir.to_path_buf(), resume, quiet: std::env::var_os("TSD_TEST_VERBOSE").is_none() }
+}
+
+fn fit(model: &mut TwoStepModel, splits: &Splits, dir: &Path) -> History {
+    let mut trainer = TwoStepTrainer::new(model, &splits.train, &splits.val);
+    train::fit(&mut trainer, &run(dir, false)).unwrap()
+}
+
+fn values(history: &History, phase: &str, key: &str) -> Vec<f64> {
+    history.phase(phase).filter_map(|r| r.get(key)).collect()
+}
+
+fn all_weights(model: &TwoStepModel) -> Vec<(String, Tensor)> {
+    let mut out = tsd_core::checkpoint::var_tensors(&model.s_vs, "s/");
+    out.extend(tsd_core::checkpoint::var_tensors(&model.z_vs, "z/"));
+    out.extend(tsd_core::checkpoint::var_tensors(&model.adv_vs, "adv/"));
+    out
+}
+
+fn assert_same_weights(a: &TwoStepModel, b: &TwoStepModel) {
+    for ((na, ta), (nb, tb)) in all_weights(a).iter().zip(all_weights(b).iter()) {
+        assert_eq!(na, nb);
+        assert!(ta.equal(tb), "{na} differs");
+    }
+}
+
+#[test]
+fn step1_beats_chance_and_step2_reconstructs_while_the_adversary_is_pushed_to_chance() {
+    let splits = data();
+    let chance = 1.0 / CLASSES as f64;
+    let mut final_adv = Vec::new();
+    for lambda_adv in [0.0, 2.0] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = small_config(4, 10);
+        config.step2.lambda_adv = lambda_adv;
+        let mut model = build(config, &splits);
+        let history = fit(&mut model, &splits, dir.path());
+
+        let val_acc = values(&history, "step1", "val_acc");
+        assert!(*val_acc.last().unwrap() > 0.9, "step-1 validation accuracy {val_acc:?} (chance {chance})");
+        let rec = values(&history, "step2", "val_rec");
+        assert!(rec.last().unwrap() < &(rec[0] * 0.8), "reconstruction did not fall: {rec:?}");
+        let adv = values(&history, "step2", "val_adv_acc");
+        final_adv.push(adv[adv.len() - 3..].iter().sum::<f64>() / 3.0);
+
+        let log = std::fs::read_to_string(dir.path().join(train::LOG_FILE)).unwrap();
+        assert!(log.lines().any(|l| l.starts_with("step2,9,") && l.contains("val_adv_acc")), "{log}");
+    }
+    // Without the adversarial term Z carries the label; with it the adversary is pushed toward chance.
+    let (free, pressured) = (final_adv[0], final_adv[1]);
+    assert!(free > chance + 0.3, "with lambda_adv = 0 the adversary reads only {free} from Z");
+    assert!(pressured < free - 0.2 && pressured < chance + 0.2, "adversary on Z: {pressured} with the adversarial term, {free} without");
+}
+
+#[test]
+fn same_seed_and_config_give_the_same_weights_and_metrics() {
+    let splits = data();
+    let (d1, d2) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let mut a = build(small_config(1, 1), &splits);
+    let mut b = build(small_config(1, 1), &splits);
+    let ha = fit(&mut a, &splits, d1.path());
+    let hb = fit(&mut b, &splits, d2.path());
+    let strip = |h: &History| h.records.iter().map(|r| r.values.iter().filter(|(k, _)| k != "samples_per_s").cloned().collect::<Vec<_>>()).collect::<Vec<_>>();
+    assert_eq!(strip(&ha), strip(&hb));
+    assert_same_weights(&a, &b);
+}
+
+#[test]
+fn save_then_load_gives_identical_outputs() {
+    let splits = data();
+    let dir = tempfile::tempdir().unwrap();
+    let mut model = build(small_config(1, 1), &splits);
+    fit(&mut model, &splits, dir.path());
+    let path = dir.path().join("model.safetensors");
+    model.save(&path).unwrap();
+    let loaded = TwoStepModel::load(&path, Device::Cpu).unwrap();
+    let x = tsd_core::images_to_tensor(&splits.test.images, model.normalization(), Device::Cpu);
+    let (a, b) = (model.encode(&x), loaded.encode(&x));
+    assert!(a.s.equal(&b.s) && a.z.equal(&b.z));
+    assert!(model.decode(&a.s, &a.z).equal(&loaded.decode(&b.s, &b.z)));
+    let swapped = model.swap(&x.narrow(0, 0, 10), &x.narrow(0, 10, 10));
+    assert_eq!(swapped.size(), vec![10, 1, 16, 16]);
+    assert!(swapped.equal(&loaded.swap(&x.narrow(0, 0, 10), &x.narrow(0, 10, 10))));
+}
+
+#[test]
+fn loading_a_file_that_is_not_a_model_names_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("junk.safetensors");
+    std::fs::write(&path, b"not safetensors at all").unwrap();
+    let err = TwoStepModel::load(&path, Device::Cpu).unwrap_err();
+    assert!(matches!(err, CoreError::BadCheckpoint { .. }), "{err}");
+    assert!(err.to_string().contains("junk.safetensors"), "{err}");
+}
+
+/// Wraps a trainer and fails (as a kill would) after `remaining` epochs.
+struct Interrupted<'a> {
+    inner: TwoStepTrainer<'a>,
+    remaining: usize,
+}
+
+impl Trainable for Interrupted<'_> {
+    fn phases(&self) -> Vec<(&'static str, usize)> {
+        self.inner.phases()
+    }
+    fn train_epoch(&mut self, phase: usize, epoch: usize, ctx: &EpochContext) -> tsd_core::Result<Vec<(&'static str, f64)>> {
+        if self.remaining == 0 {
+            return Err(CoreError::Data("simulated interruption".into()));
+        }
+        self.remaining -= 1;
+        self.inner.train_epoch(phase, epoch, ctx)
+    }
+    fn end_phase(&mut self, phase: usize) -> tsd_core::Result<()> {
+        self.inner.end_phase(phase)
+    }
+    fn state(&self) -> Vec<(String, Tensor)> {
+        self.inner.state()
+    }
+    fn load_state(&mut self, tensors: &TensorMap, path: &Path) -> tsd_core::Result<()> {
+        self.inner.load_state(tensors, path)
+    }
+}
+
+#[test]
+fn an_interrupted_run_resumes_to_the_same_result_as_an_uninterrupted_one() {
+    let splits = data();
+    let (d1, d2) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let mut whole = build(small_config(2, 2), &splits);
+    let h_whole = fit(&mut whole, &splits, d1.path());
+
+    for stop_after in [1, 3] {
+        let dir = d2.path().join(format!("stop{stop_after}"));
+        let mut first = build(small_config(2, 2), &splits);
+        let mut interrupted = Interrupted { inner: TwoStepTrainer::new(&mut first, &splits.train, &splits.val), remaining: stop_after };
+        assert!(train::fit(&mut interrupted, &run(&dir, false)).is_err());
+        // Without --resume an existing checkpoint is refused, not overwritten.
+        let mut again = build(small_config(2, 2), &splits);
+        let mut trainer = TwoStepTrainer::new(&mut again, &splits.train, &splits.val);
+        assert!(train::fit(&mut trainer, &run(&dir, false)).is_err());
+        let h_resumed = train::fit(&mut trainer, &run(&dir, true)).unwrap();
+        drop(trainer);
+        assert_same_weights(&whole, &again);
+        assert_eq!(h_whole.records.len(), h_resumed.records.len());
+        for (a, b) in h_whole.records.iter().zip(&h_resumed.records) {
+            assert_eq!(a.get("val_acc"), b.get("val_acc"));
+            assert_eq!(a.get("val_adv_acc"), b.get("val_adv_acc"));
+        }
+    }
+}
+
+#[test]
+fn a_loss_turning_nan_stops_training_and_keeps_the_last_good_checkpoint() {
+    let splits = data();
+    let dir = tempfile::tempdir().unwrap();
+    let mut model = build(small_config(3, 0), &splits);
+    let mut interrupted = Interrupted { inner: TwoStepTrainer::new(&mut model, &splits.train, &splits.val), remaining: 1 };
+    assert!(train::fit(&mut interrupted, &run(dir.path(), false)).is_err());
+    let ckpt = dir.path().join(train::CHECKPOINT_FILE);
+    let good = std::fs::read(&ckpt).unwrap();
+
+    let mut config = small_config(3, 0);
+    config.step1.lr = 1e30;
+    let mut exploding = build(config, &splits);
+    let mut trainer = TwoStepTrainer::new(&mut exploding, &splits.train, &splits.val);
+    let err = train::fit(&mut trainer, &run(dir.path(), true)).unwrap_err();
+    match &err {
+        CoreError::NonFinite { phase, epoch, .. } => assert_eq!((phase.as_str(), *epoch), ("step1", 1), "{err}"),
+        other => panic!("expected NonFinite, got {other}"),
+    }
+    assert_eq!(std::fs::read(&ckpt).unwrap(), good, "the last good checkpoint was overwritten");
+}
+
+#[test]
+fn committed_config_files_equal_the_presets() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../benchmarks/configs");
+    for name in ["mnist", "sprites", "cars3d", "norb"] {
+        let path = root.join(format!("two-step-{name}.toml"));
+        let file = TwoStepConfig::load(&path).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(file, TwoStepConfig::preset(name).unwrap(), "{} differs from the preset", path.display());
+    }
+}
+
+#[test]
+fn any_config_field_can_be_overridden_and_bad_overrides_are_errors() {
+    let mut c = TwoStepConfig::mnist_released();
+    c.set("step2.adversary.lr", "0.1").unwrap();
+    c.set("step2.schedule.kind", "every_batch").unwrap();
+    c.set("recon", "bce").unwrap();
+    assert_eq!(c.step2.adversary.lr, 0.1);
+    assert_eq!(c.step2.schedule, Schedule::EveryBatch);
+    assert!(c.set("step2.no_such_field", "1").is_err());
+    assert!(c.set("step1.epochs", "many").is_err());
+}
