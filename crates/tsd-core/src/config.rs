@@ -73,9 +73,10 @@ impl Schedule {
     pub fn steps_encoder(&self, epoch: usize, batch: usize) -> bool {
         match *self {
             Schedule::EveryBatch => true,
-            Schedule::Released { every_batch, every_epoch } => {
-                epoch % every_epoch.max(1) == 0 && batch % every_batch.max(1) == 0
-            }
+            Schedule::Released {
+                every_batch,
+                every_epoch,
+            } => epoch % every_epoch.max(1) == 0 && batch % every_batch.max(1) == 0,
         }
     }
 }
@@ -166,16 +167,29 @@ impl TwoStepConfig {
             bn_momentum: 0.01,
             batch_size: 100,
             seed: 0,
-            step1: Step1Config { epochs: 40, lr: 1e-3, classifier: MlpConfig { width: 64, depth: 2 } },
+            step1: Step1Config {
+                epochs: 40,
+                lr: 1e-3,
+                classifier: MlpConfig {
+                    width: 64,
+                    depth: 2,
+                },
+            },
             step2: Step2Config {
                 epochs: 40,
                 lr: 1e-4,
                 beta1: 0.5,
                 lambda_rec: 5.0,
                 lambda_adv: 1.0,
-                schedule: Schedule::Released { every_batch: 4, every_epoch: 4 },
+                schedule: Schedule::Released {
+                    every_batch: 4,
+                    every_epoch: 4,
+                },
                 adversary: AdversaryConfig {
-                    mlp: MlpConfig { width: 64, depth: 3 },
+                    mlp: MlpConfig {
+                        width: 64,
+                        depth: 3,
+                    },
                     optimizer: OptimizerKind::Sgd,
                     lr: 0.01,
                     steps_per_batch: 1,
@@ -186,7 +200,10 @@ impl TwoStepConfig {
 
     /// The released Sprites model (REFERENCE §1.3); epochs are not released, 20 is our choice.
     pub fn sprites_released() -> Self {
-        let mlp = MlpConfig { width: 256, depth: 3 };
+        let mlp = MlpConfig {
+            width: 256,
+            depth: 3,
+        };
         TwoStepConfig {
             dataset: "sprites".into(),
             nf: 64,
@@ -198,7 +215,11 @@ impl TwoStepConfig {
             bn_momentum: 0.01,
             batch_size: 100,
             seed: 0,
-            step1: Step1Config { epochs: 20, lr: 1e-3, classifier: mlp.clone() },
+            step1: Step1Config {
+                epochs: 20,
+                lr: 1e-3,
+                classifier: mlp.clone(),
+            },
             step2: Step2Config {
                 epochs: 20,
                 lr: 1e-4,
@@ -218,12 +239,18 @@ impl TwoStepConfig {
 
     /// Cars3D (standing in for small NORB): the Sprites network at 32x32.
     pub fn cars3d_released() -> Self {
-        TwoStepConfig { dataset: "cars3d".into(), ..Self::sprites_released() }
+        TwoStepConfig {
+            dataset: "cars3d".into(),
+            ..Self::sprites_released()
+        }
     }
 
     /// small NORB: the Sprites network at 32x32 (REFERENCE §1.4: no released settings).
     pub fn norb_default() -> Self {
-        TwoStepConfig { dataset: "norb".into(), ..Self::sprites_released() }
+        TwoStepConfig {
+            dataset: "norb".into(),
+            ..Self::sprites_released()
+        }
     }
 
     /// The preset for a dataset name.
@@ -260,21 +287,28 @@ impl TwoStepConfig {
 /// Reads any TOML config, naming the file in errors.
 pub fn read_toml<T: DeserializeOwned>(path: &Path) -> Result<T> {
     let text = std::fs::read_to_string(path).map_err(|e| CoreError::io(path, e))?;
-    toml::from_str(&text)
-        .map_err(|e| CoreError::BadConfig { path: Some(path.to_path_buf()), problem: e.to_string() })
+    toml::from_str(&text).map_err(|e| CoreError::BadConfig {
+        path: Some(path.to_path_buf()),
+        problem: e.to_string(),
+    })
 }
 
 /// Writes any config as TOML.
 pub fn write_toml<T: Serialize>(config: &T, path: &Path) -> Result<()> {
-    let text = toml::to_string_pretty(config)
-        .map_err(|e| CoreError::BadConfig { path: Some(path.to_path_buf()), problem: e.to_string() })?;
+    let text = toml::to_string_pretty(config).map_err(|e| CoreError::BadConfig {
+        path: Some(path.to_path_buf()),
+        problem: e.to_string(),
+    })?;
     crate::checkpoint::write_atomic(path, text.as_bytes())
 }
 
 /// Returns `config` with the field at dotted `key` set to `value` (parsed as a
 /// TOML value, else taken as a string). Unknown keys and wrong types are errors.
 pub fn set_field<T: Serialize + DeserializeOwned>(config: &T, key: &str, value: &str) -> Result<T> {
-    let bad = |problem: String| CoreError::BadConfig { path: None, problem };
+    let bad = |problem: String| CoreError::BadConfig {
+        path: None,
+        problem,
+    };
     let mut root = toml::Value::try_from(config).map_err(|e| bad(e.to_string()))?;
     let mut slot = &mut root;
     for part in key.split('.') {
@@ -289,5 +323,6 @@ pub fn set_field<T: Serialize + DeserializeOwned>(config: &T, key: &str, value: 
         .and_then(|mut t| t.remove("v"))
         .unwrap_or_else(|| toml::Value::String(value.to_string()));
     *slot = parsed;
-    root.try_into().map_err(|e: toml::de::Error| bad(format!("{key} = {value}: {e}")))
+    root.try_into()
+        .map_err(|e: toml::de::Error| bad(format!("{key} = {value}: {e}")))
 }

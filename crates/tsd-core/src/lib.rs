@@ -39,4 +39,4 @@ pub use error::{CoreError, Result};
 pub use model::{encode_dataset, Codes, Disentangler};
 pub use optim::Optimizer;
 pub use tensors::{images_to_tensor, TensorData};
-pub use two_step::{ModelSpec, TwoStepModel, TwoStepTrainer};
+pub use two_step::{ModelSpec, TwoStepEval, TwoStepModel, TwoStepTrainer};

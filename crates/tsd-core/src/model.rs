@@ -51,12 +51,28 @@ pub fn encode_dataset(
     for start in (0..data.len()).step_by(batch_size.max(1)) {
         let end = (start + batch_size).min(data.len());
         let indices: Vec<usize> = (start..end).collect();
-        let batch = images_to_tensor(&data.select(&indices).images, model.normalization(), model.device());
+        let batch = images_to_tensor(
+            &data.select(&indices).images,
+            model.normalization(),
+            model.device(),
+        );
         let codes = model.encode(&batch);
         s_dim = codes.s.size()[1] as usize;
         z_dim = codes.z.size()[1] as usize;
-        s_rows.extend(Vec::<f32>::try_from(&codes.s.to_kind(Kind::Float).to_device(Device::Cpu).view([-1]))?);
-        z_rows.extend(Vec::<f32>::try_from(&codes.z.to_kind(Kind::Float).to_device(Device::Cpu).view([-1]))?);
+        s_rows.extend(Vec::<f32>::try_from(
+            &codes
+                .s
+                .to_kind(Kind::Float)
+                .to_device(Device::Cpu)
+                .view([-1]),
+        )?);
+        z_rows.extend(Vec::<f32>::try_from(
+            &codes
+                .z
+                .to_kind(Kind::Float)
+                .to_device(Device::Cpu)
+                .view([-1]),
+        )?);
     }
     let n = data.len();
     let to_array = |rows: Vec<f32>, dim: usize| {

@@ -11,7 +11,9 @@ use tsd_data::{Dataset, Normalization};
 pub fn images_to_tensor(images: &Array4<u8>, norm: Normalization, device: Device) -> Tensor {
     let (n, c, h, w) = images.dim();
     let values: Vec<f32> = images.iter().map(|&p| norm.apply(p)).collect();
-    Tensor::from_slice(&values).view([n as i64, c as i64, h as i64, w as i64]).to_device(device)
+    Tensor::from_slice(&values)
+        .view([n as i64, c as i64, h as i64, w as i64])
+        .to_device(device)
 }
 
 /// A dataset held as tensors: normalised images and i64 labels.
@@ -53,12 +55,19 @@ impl TensorData {
         epoch: usize,
     ) -> impl ExactSizeIterator<Item = (Tensor, Tensor)> + '_ {
         let mut order: Vec<i64> = (0..self.len() as i64).collect();
-        let mut rng = ChaCha8Rng::seed_from_u64(seed ^ (epoch as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        let mut rng =
+            ChaCha8Rng::seed_from_u64(seed ^ (epoch as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
         order.shuffle(&mut rng);
-        let chunks: Vec<Vec<i64>> = order.chunks(batch_size.max(1)).map(<[i64]>::to_vec).collect();
+        let chunks: Vec<Vec<i64>> = order
+            .chunks(batch_size.max(1))
+            .map(<[i64]>::to_vec)
+            .collect();
         chunks.into_iter().map(move |chunk| {
             let idx = Tensor::from_slice(&chunk).to_device(self.images.device());
-            (self.images.index_select(0, &idx), self.labels.index_select(0, &idx))
+            (
+                self.images.index_select(0, &idx),
+                self.labels.index_select(0, &idx),
+            )
         })
     }
 
@@ -69,7 +78,10 @@ impl TensorData {
             .step_by(batch_size.max(1))
             .map(|start| {
                 let len = (batch_size as i64).min(n - start);
-                (self.images.narrow(0, start, len), self.labels.narrow(0, start, len))
+                (
+                    self.images.narrow(0, start, len),
+                    self.labels.narrow(0, start, len),
+                )
             })
             .collect()
     }

@@ -41,7 +41,11 @@ fn build(config: TwoStepConfig, splits: &Splits) -> TwoStepModel {
 }
 
 fn run(dir: &Path, resume: bool) -> RunOptions {
-    RunOptions { dir: dir.to_path_buf(), resume, quiet: std::env::var_os("TSD_TEST_VERBOSE").is_none() }
+    RunOptions {
+        dir: dir.to_path_buf(),
+        resume,
+        quiet: std::env::var_os("TSD_TEST_VERBOSE").is_none(),
+    }
 }
 
 fn fit(model: &mut TwoStepModel, splits: &Splits, dir: &Path) -> History {
@@ -80,19 +84,35 @@ fn step1_beats_chance_and_step2_reconstructs_while_the_adversary_is_pushed_to_ch
         let history = fit(&mut model, &splits, dir.path());
 
         let val_acc = values(&history, "step1", "val_acc");
-        assert!(*val_acc.last().unwrap() > 0.9, "step-1 validation accuracy {val_acc:?} (chance {chance})");
+        assert!(
+            *val_acc.last().unwrap() > 0.9,
+            "step-1 validation accuracy {val_acc:?} (chance {chance})"
+        );
         let rec = values(&history, "step2", "val_rec");
-        assert!(rec.last().unwrap() < &(rec[0] * 0.8), "reconstruction did not fall: {rec:?}");
+        assert!(
+            rec.last().unwrap() < &(rec[0] * 0.8),
+            "reconstruction did not fall: {rec:?}"
+        );
         let adv = values(&history, "step2", "val_adv_acc");
         final_adv.push(adv[adv.len() - 3..].iter().sum::<f64>() / 3.0);
 
         let log = std::fs::read_to_string(dir.path().join(train::LOG_FILE)).unwrap();
-        assert!(log.lines().any(|l| l.starts_with("step2,9,") && l.contains("val_adv_acc")), "{log}");
+        assert!(
+            log.lines()
+                .any(|l| l.starts_with("step2,9,") && l.contains("val_adv_acc")),
+            "{log}"
+        );
     }
     // Without the adversarial term Z carries the label; with it the adversary is pushed toward chance.
     let (free, pressured) = (final_adv[0], final_adv[1]);
-    assert!(free > chance + 0.3, "with lambda_adv = 0 the adversary reads only {free} from Z");
-    assert!(pressured < free - 0.2 && pressured < chance + 0.2, "adversary on Z: {pressured} with the adversarial term, {free} without");
+    assert!(
+        free > chance + 0.3,
+        "with lambda_adv = 0 the adversary reads only {free} from Z"
+    );
+    assert!(
+        pressured < free - 0.2 && pressured < chance + 0.2,
+        "adversary on Z: {pressured} with the adversarial term, {free} without"
+    );
 }
 
 #[test]
@@ -103,7 +123,18 @@ fn same_seed_and_config_give_the_same_weights_and_metrics() {
     let mut b = build(small_config(1, 1), &splits);
     let ha = fit(&mut a, &splits, d1.path());
     let hb = fit(&mut b, &splits, d2.path());
-    let strip = |h: &History| h.records.iter().map(|r| r.values.iter().filter(|(k, _)| k != "samples_per_s").cloned().collect::<Vec<_>>()).collect::<Vec<_>>();
+    let strip = |h: &History| {
+        h.records
+            .iter()
+            .map(|r| {
+                r.values
+                    .iter()
+                    .filter(|(k, _)| k != "samples_per_s")
+                    .cloned()
+                    .collect::<Vec<_>>()
+            })
+            .collect::<Vec<_>>()
+    };
     assert_eq!(strip(&ha), strip(&hb));
     assert_same_weights(&a, &b);
 }
@@ -146,7 +177,12 @@ impl Trainable for Interrupted<'_> {
     fn phases(&self) -> Vec<(&'static str, usize)> {
         self.inner.phases()
     }
-    fn train_epoch(&mut self, phase: usize, epoch: usize, ctx: &EpochContext) -> tsd_core::Result<Vec<(&'static str, f64)>> {
+    fn train_epoch(
+        &mut self,
+        phase: usize,
+        epoch: usize,
+        ctx: &EpochContext,
+    ) -> tsd_core::Result<Vec<(&'static str, f64)>> {
         if self.remaining == 0 {
             return Err(CoreError::Data("simulated interruption".into()));
         }
@@ -174,7 +210,10 @@ fn an_interrupted_run_resumes_to_the_same_result_as_an_uninterrupted_one() {
     for stop_after in [1, 3] {
         let dir = d2.path().join(format!("stop{stop_after}"));
         let mut first = build(small_config(2, 2), &splits);
-        let mut interrupted = Interrupted { inner: TwoStepTrainer::new(&mut first, &splits.train, &splits.val), remaining: stop_after };
+        let mut interrupted = Interrupted {
+            inner: TwoStepTrainer::new(&mut first, &splits.train, &splits.val),
+            remaining: stop_after,
+        };
         assert!(train::fit(&mut interrupted, &run(&dir, false)).is_err());
         // Without --resume an existing checkpoint is refused, not overwritten.
         let mut again = build(small_config(2, 2), &splits);
@@ -196,7 +235,10 @@ fn a_loss_turning_nan_stops_training_and_keeps_the_last_good_checkpoint() {
     let splits = data();
     let dir = tempfile::tempdir().unwrap();
     let mut model = build(small_config(3, 0), &splits);
-    let mut interrupted = Interrupted { inner: TwoStepTrainer::new(&mut model, &splits.train, &splits.val), remaining: 1 };
+    let mut interrupted = Interrupted {
+        inner: TwoStepTrainer::new(&mut model, &splits.train, &splits.val),
+        remaining: 1,
+    };
     assert!(train::fit(&mut interrupted, &run(dir.path(), false)).is_err());
     let ckpt = dir.path().join(train::CHECKPOINT_FILE);
     let good = std::fs::read(&ckpt).unwrap();
@@ -207,10 +249,16 @@ fn a_loss_turning_nan_stops_training_and_keeps_the_last_good_checkpoint() {
     let mut trainer = TwoStepTrainer::new(&mut exploding, &splits.train, &splits.val);
     let err = train::fit(&mut trainer, &run(dir.path(), true)).unwrap_err();
     match &err {
-        CoreError::NonFinite { phase, epoch, .. } => assert_eq!((phase.as_str(), *epoch), ("step1", 1), "{err}"),
+        CoreError::NonFinite { phase, epoch, .. } => {
+            assert_eq!((phase.as_str(), *epoch), ("step1", 1), "{err}")
+        }
         other => panic!("expected NonFinite, got {other}"),
     }
-    assert_eq!(std::fs::read(&ckpt).unwrap(), good, "the last good checkpoint was overwritten");
+    assert_eq!(
+        std::fs::read(&ckpt).unwrap(),
+        good,
+        "the last good checkpoint was overwritten"
+    );
 }
 
 #[test]
@@ -219,7 +267,12 @@ fn committed_config_files_equal_the_presets() {
     for name in ["mnist", "sprites", "cars3d", "norb"] {
         let path = root.join(format!("two-step-{name}.toml"));
         let file = TwoStepConfig::load(&path).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(file, TwoStepConfig::preset(name).unwrap(), "{} differs from the preset", path.display());
+        assert_eq!(
+            file,
+            TwoStepConfig::preset(name).unwrap(),
+            "{} differs from the preset",
+            path.display()
+        );
     }
 }
 

@@ -24,8 +24,16 @@ pub struct EpochRecord {
 impl EpochRecord {
     /// A record from a trainer's figures.
     pub fn new(phase: &str, epoch: usize, seconds: f64, values: Vec<(&'static str, f64)>) -> Self {
-        let values = values.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
-        EpochRecord { phase: phase.to_string(), epoch, seconds, values }
+        let values = values
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
+        EpochRecord {
+            phase: phase.to_string(),
+            epoch,
+            seconds,
+            values,
+        }
     }
 
     /// The figure named `key`, if present.
@@ -69,10 +77,12 @@ impl History {
 
     /// Parses [`History::to_json`]'s output read from `path`.
     pub fn from_json(text: &str, path: &Path) -> Result<Self> {
-        serde_json::from_str(text).map(|records| History { records }).map_err(|e| CoreError::BadCheckpoint {
-            path: path.to_path_buf(),
-            problem: format!("training history: {e}"),
-        })
+        serde_json::from_str(text)
+            .map(|records| History { records })
+            .map_err(|e| CoreError::BadCheckpoint {
+                path: path.to_path_buf(),
+                problem: format!("training history: {e}"),
+            })
     }
 
     /// Writes a long-format CSV (`phase,epoch,seconds,metric,value`), atomically.
@@ -82,7 +92,13 @@ impl History {
             writer.write_record(["phase", "epoch", "seconds", "metric", "value"])?;
             for r in &self.records {
                 for (k, v) in &r.values {
-                    writer.write_record([&r.phase, &r.epoch.to_string(), &format!("{:.3}", r.seconds), k, &v.to_string()])?;
+                    writer.write_record([
+                        &r.phase,
+                        &r.epoch.to_string(),
+                        &format!("{:.3}", r.seconds),
+                        k,
+                        &v.to_string(),
+                    ])?;
                 }
             }
             Ok(writer.into_inner()?)
