@@ -2,19 +2,21 @@
 
 use anyhow::Result;
 use clap::Args;
-use tsd_core::TwoStepConfig;
+use tsd_core::{Method, MethodConfig};
 
 /// Arguments of `tsd config`.
 #[derive(Debug, Args)]
 pub struct ConfigArgs {
-    /// mnist, sprites, cars3d or norb.
+    /// two-step or mathieu.
+    #[arg(long, default_value = "two-step")]
+    method: Method,
+    /// Preset: mnist, sprites, cars3d, norb (and mnist-64 for mathieu).
     #[arg(long, default_value = "mnist")]
     dataset: String,
 }
 
-/// Prints the preset of `args.dataset` as TOML.
+/// Prints the preset as TOML.
 pub fn run(args: &ConfigArgs) -> Result<()> {
-    let config = TwoStepConfig::preset(&args.dataset)?;
-    print!("{}", toml::to_string_pretty(&config)?);
+    print!("{}", MethodConfig::preset(args.method, &args.dataset)?.to_toml()?);
     Ok(())
 }

@@ -1,17 +1,14 @@
-//! `tsd train`: train the two-step model, save it with its config, and report
-//! test-set figures (classifier on S, the model's own adversary on Z).
+//! `tsd train`: train a method on a dataset, save it with its config, and audit
+//! its codes S and Z with fresh probes on the test set.
 
-use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::path::PathBuf;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use clap::Args;
-use serde::Serialize;
-use tsd_core::{
-    device_name, train, DeviceChoice, ModelSpec, TwoStepConfig, TwoStepEval, TwoStepModel,
-    TwoStepTrainer,
-};
-use tsd_data::{DatasetKind, LoadOptions};
+use tsd_cli::pipeline::{train_and_audit, RunRequest, RunSummary};
+use tsd_core::{device_name, DeviceChoice, Method, MethodConfig};
+use tsd_data::{DatasetKind, LoadOptions, Splits};
+use tsd_metrics::{MlpProbeParams, ProbeFamily, ProbeOptions};
 
 /// Arguments of `tsd train`.
 #[derive(Debug, Args)]
@@ -19,16 +16,19 @@ pub struct TrainArgs {
     /// mnist, sprites, cars3d or norb.
     #[arg(long, default_value = "mnist")]
     dataset: DatasetKind,
-    /// TOML config (default: the dataset's preset, the released settings).
+    /// two-step or mathieu.
+    #[arg(long, default_value = "two-step")]
+    method: Method,
+    /// TOML config (default: the dataset's preset).
     #[arg(long)]
     config: Option<PathBuf>,
     /// Override a config field, e.g. `--set step2.lambda_adv=2` (repeatable).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     set: Vec<String>,
-    /// Shortcut for `--set step1.epochs=N`.
+    /// Shortcut for `--set step1.epochs=N` (two-step).
     #[arg(long)]
     step1_epochs: Option<usize>,
-    /// Shortcut for `--set step2.epochs=N`.
+    /// Shortcut for `--set step2.epochs=N` (two-step).
     #[arg(long)]
     step2_epochs: Option<usize>,
     /// Validation hold-out size for MNIST and NORB (default 2,000).
@@ -37,7 +37,10 @@ pub struct TrainArgs {
     /// Train on the first N training images only (quick runs).
     #[arg(long)]
     train_subset: Option<usize>,
-    /// Run folder (default `runs/<dataset>-two-step`).
+    /// Skip the MLP probe (the linear and kNN probes always run).
+    #[arg(long)]
+    no_mlp_probe: bool,
+    /// Run folder (default `runs/<dataset>-<method>`).
     #[arg(long)]
     out: Option<PathBuf>,
     /// Continue the run in `--out` from its last checkpoint.
@@ -54,70 +57,27 @@ pub struct TrainArgs {
     quiet: bool,
 }
 
-/// What `tsd train` writes to `summary.json`.
-#[derive(Debug, Serialize)]
-struct Summary {
-    dataset: String,
-    device: String,
-    train_images: usize,
-    test_images: usize,
-    test_chance: f64,
-    step1_epochs: usize,
-    step2_epochs: usize,
-    wall_seconds: f64,
-    test: TwoStepEval,
-}
-
 /// Builds the config from the preset or file plus overrides.
-fn config(args: &TrainArgs) -> Result<TwoStepConfig> {
+fn config(args: &TrainArgs) -> Result<MethodConfig> {
     let mut config = match &args.config {
-        Some(path) => TwoStepConfig::load(path)?,
-        None => TwoStepConfig::preset(&args.dataset.to_string())?,
+        Some(path) => MethodConfig::load(args.method, path)?,
+        None => MethodConfig::preset(args.method, &args.dataset.to_string())?,
     };
     for item in &args.set {
-        let (key, value) = item
-            .split_once('=')
-            .with_context(|| format!("--set {item}: expected KEY=VALUE"))?;
+        let (key, value) = item.split_once('=').with_context(|| format!("--set {item}: expected KEY=VALUE"))?;
         config.set(key.trim(), value.trim())?;
     }
-    if let Some(n) = args.step1_epochs {
-        config.step1.epochs = n;
-    }
-    if let Some(n) = args.step2_epochs {
-        config.step2.epochs = n;
+    for (key, value) in [("step1.epochs", args.step1_epochs), ("step2.epochs", args.step2_epochs)] {
+        if let Some(n) = value {
+            config.set(key, &n.to_string())?;
+        }
     }
     Ok(config)
 }
 
-/// Refuses to resume a run with a different config than the one it started with.
-fn check_or_write_config(config: &TwoStepConfig, path: &Path, resume: bool) -> Result<()> {
-    if resume && path.exists() {
-        let saved = TwoStepConfig::load(path)?;
-        if &saved != config {
-            bail!(
-                "{}: the run was started with another config; resume with the same options",
-                path.display()
-            );
-        }
-        return Ok(());
-    }
-    config.save(path)?;
-    Ok(())
-}
-
-/// Runs `tsd train`.
-pub fn run(args: &TrainArgs) -> Result<()> {
-    let started = Instant::now();
-    let config = config(args)?;
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from(format!("runs/{}-two-step", args.dataset)));
-    let mut options = LoadOptions {
-        data_dir: args.data_dir.clone(),
-        seed: config.seed,
-        ..LoadOptions::default()
-    };
+/// Loads the dataset, with the `--val-size` and `--train-subset` options.
+fn load(args: &TrainArgs, seed: u64) -> Result<Splits> {
+    let mut options = LoadOptions { data_dir: args.data_dir.clone(), ..LoadOptions::default() }.with_seed(seed);
     if let Some(n) = args.val_size {
         options.val_size = n;
     }
@@ -126,9 +86,18 @@ pub fn run(args: &TrainArgs) -> Result<()> {
         let n = n.min(splits.train.len());
         splits.train = splits.train.select(&(0..n).collect::<Vec<_>>());
     }
+    Ok(splits)
+}
+
+/// Runs `tsd train`.
+pub fn run(args: &TrainArgs) -> Result<()> {
+    let config = config(args)?;
+    let splits = load(args, config.seed())?;
     let device = args.device.resolve()?;
+    let out = args.out.clone().unwrap_or_else(|| PathBuf::from(format!("runs/{}-{}", args.dataset, args.method)));
     eprintln!(
-        "training two-step on {} ({} train / {} val / {} test images) on {}, run folder {}",
+        "training {} on {} ({} train / {} val / {} test images) on {}, run folder {}",
+        args.method,
         args.dataset,
         splits.train.len(),
         splits.val.len(),
@@ -136,59 +105,55 @@ pub fn run(args: &TrainArgs) -> Result<()> {
         device_name(device),
         out.display()
     );
-    std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
-    check_or_write_config(&config, &out.join("config.toml"), args.resume)?;
-
-    let spec = ModelSpec::for_data(&splits.train, config.scaling)?;
-    let mut model = TwoStepModel::new(config.clone(), spec, device);
-    let mut trainer = TwoStepTrainer::new(&mut model, &splits.train, &splits.val);
-    let run = train::RunOptions {
-        dir: out.clone(),
-        resume: args.resume,
-        quiet: args.quiet,
-    };
-    train::fit(&mut trainer, &run)?;
-    drop(trainer);
-    model.save(&out.join("model.safetensors"))?;
-
-    let test = model.evaluate(&splits.test);
-    let counts = splits.test.class_counts();
-    let chance = *counts.iter().max().unwrap_or(&0) as f64 / splits.test.len().max(1) as f64;
-    let summary = Summary {
-        dataset: args.dataset.to_string(),
-        device: device_name(device),
-        train_images: splits.train.len(),
-        test_images: splits.test.len(),
-        test_chance: chance,
-        step1_epochs: config.step1.epochs,
-        step2_epochs: config.step2.epochs,
-        wall_seconds: started.elapsed().as_secs_f64(),
-        test,
-    };
-    let path = out.join("summary.json");
-    std::fs::write(&path, serde_json::to_string_pretty(&summary)?)
-        .with_context(|| format!("writing {}", path.display()))?;
-    println!(
-        "test set: {} images, chance (majority class) {:.2}%",
-        summary.test_images,
-        100.0 * chance
-    );
-    println!(
-        "  S classifier accuracy        {:6.2}%",
-        100.0 * test.s_classifier_accuracy
-    );
-    println!(
-        "  own adversary on Z accuracy  {:6.2}%",
-        100.0 * test.adversary_accuracy
-    );
-    println!(
-        "  reconstruction loss          {:8.4}",
-        test.reconstruction_loss
-    );
-    println!(
-        "wall time {:.1} s; model, config, log and summary in {}",
-        summary.wall_seconds,
-        out.display()
-    );
+    let mut probes = ProbeOptions::default();
+    if !args.no_mlp_probe {
+        probes.mlp = Some(MlpProbeParams::default());
+    }
+    let request = RunRequest { config, out: out.clone(), resume: args.resume, quiet: args.quiet, device, probes };
+    let (_, _, summary) = train_and_audit(&request, &splits)?;
+    print_summary(&summary);
+    println!("wall time {:.1} s; model, config, log and summary.json in {}", summary.wall_seconds, out.display());
     Ok(())
+}
+
+/// Prints the headline figures of a run.
+fn print_summary(summary: &RunSummary) {
+    let z = &summary.z.label;
+    println!(
+        "{} on {}: test set {} images, chance {:.2}%",
+        summary.method,
+        summary.dataset,
+        summary.test_images,
+        100.0 * z.chance
+    );
+    if let Some(own) = &summary.own_networks {
+        println!("  own S classifier             {:6.2}%", 100.0 * own.s_classifier_accuracy);
+        println!("  own adversary on Z           {:6.2}%", 100.0 * own.adversary_accuracy);
+    }
+    for family in [ProbeFamily::Logistic, ProbeFamily::Knn, ProbeFamily::Mlp] {
+        if let (Some(s), Some(z)) = (summary.s.label.scores(family), summary.z.label.scores(family)) {
+            println!(
+                "  fresh {:<8} probe  S {:6.2}% [{:.2}, {:.2}]   Z {:6.2}% [{:.2}, {:.2}]  (Z leakage {:.3})",
+                family.to_string(),
+                100.0 * s.accuracy,
+                100.0 * s.ci_low,
+                100.0 * s.ci_high,
+                100.0 * z.accuracy,
+                100.0 * z.ci_low,
+                100.0 * z.ci_high,
+                z.leakage
+            );
+        }
+    }
+    for (code, audit) in [("S", &summary.s), ("Z", &summary.z)] {
+        for n in &audit.nuisances {
+            println!(
+                "  nuisance {:<10} from {code}: {:6.2}% (chance {:.2}%)",
+                n.name,
+                100.0 * n.scores.accuracy,
+                100.0 * n.scores.chance
+            );
+        }
+    }
+    println!("  test reconstruction MSE      {:8.4}", summary.test_reconstruction_mse);
 }

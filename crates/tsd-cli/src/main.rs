@@ -3,6 +3,7 @@
 
 mod cmd_config;
 mod cmd_data;
+mod cmd_probe;
 mod cmd_train;
 
 use std::process::ExitCode;
@@ -23,16 +24,35 @@ enum Command {
     Data(cmd_data::DataArgs),
     /// Print a dataset's preset config as TOML (the released settings).
     Config(cmd_config::ConfigArgs),
-    /// Train the two-step model on a dataset and report S and Z figures on the test set.
+    /// Train a method on a dataset, then audit S and Z with fresh probes on the test set.
     Train(cmd_train::TrainArgs),
+    /// Probe any embedding (CSV or NPY) for label information: accuracy, CI, leakage, MI per dimension.
+    Probe(cmd_probe::ProbeArgs),
+}
+
+/// libgomp reads `OMP_WAIT_POLICY` when it loads, before `main`: without
+/// `PASSIVE`, libtorch's idle threads spin and training on a shared CPU runs
+/// several times slower (REFERENCE §5). Re-executes this binary once with it set.
+fn ensure_passive_omp_threads() {
+    use std::os::unix::process::CommandExt;
+    if std::env::var_os("OMP_WAIT_POLICY").is_some() {
+        return;
+    }
+    if let Ok(exe) = std::env::current_exe() {
+        let err =
+            std::process::Command::new(exe).args(std::env::args_os().skip(1)).env("OMP_WAIT_POLICY", "PASSIVE").exec();
+        eprintln!("warning: could not re-execute with OMP_WAIT_POLICY=PASSIVE ({err}); continuing");
+    }
 }
 
 fn main() -> ExitCode {
+    ensure_passive_omp_threads();
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Data(args) => cmd_data::run(&args),
         Command::Config(args) => cmd_config::run(&args),
         Command::Train(args) => cmd_train::run(&args),
+        Command::Probe(args) => cmd_probe::run(&args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -16,11 +16,7 @@ fn tsd(cwd: &Path, args: &[&str]) -> Output {
 }
 
 fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
+    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
 }
 
 /// Writes an MNIST-format IDX file (gzipped when `name` ends in `.gz`).
@@ -55,18 +51,8 @@ fn write_small_mnist(root: &Path) {
             }
         }
         let labels: Vec<u8> = data.labels.iter().map(|&y| y as u8).collect();
-        write_idx(
-            &dir.join(format!("{prefix}-images-idx3-ubyte.gz")),
-            2051,
-            &[n as u32, 28, 28],
-            &pixels,
-        );
-        write_idx(
-            &dir.join(format!("{prefix}-labels-idx1-ubyte")),
-            2049,
-            &[n as u32],
-            &labels,
-        );
+        write_idx(&dir.join(format!("{prefix}-images-idx3-ubyte.gz")), 2051, &[n as u32, 28, 28], &pixels);
+        write_idx(&dir.join(format!("{prefix}-labels-idx1-ubyte")), 2049, &[n as u32], &labels);
     }
 }
 
@@ -75,8 +61,7 @@ fn the_binary_runs_from_another_folder_and_prints_a_preset_that_parses() {
     let dir = tempfile::tempdir().unwrap();
     let out = tsd(dir.path(), &["config", "--dataset", "mnist"]);
     assert!(out.status.success(), "{}", text(&out));
-    let config: tsd_core::TwoStepConfig =
-        toml::from_str(&String::from_utf8_lossy(&out.stdout)).unwrap();
+    let config: tsd_core::TwoStepConfig = toml::from_str(&String::from_utf8_lossy(&out.stdout)).unwrap();
     assert_eq!(config, tsd_core::TwoStepConfig::mnist_released());
 }
 
@@ -86,10 +71,7 @@ fn data_reports_where_it_looked_when_nothing_is_there() {
     let out = tsd(dir.path(), &["data", "--data-dir", "nowhere"]);
     assert!(!out.status.success());
     let msg = text(&out);
-    assert!(
-        msg.contains("nowhere/mnist") && msg.contains("train-images-idx3-ubyte"),
-        "{msg}"
-    );
+    assert!(msg.contains("nowhere/mnist") && msg.contains("train-images-idx3-ubyte"), "{msg}");
 }
 
 #[test]
@@ -122,19 +104,11 @@ fn train_writes_a_complete_run_folder_refuses_to_overwrite_it_and_resumes() {
     ];
     let out = tsd(dir.path(), &args);
     assert!(out.status.success(), "{}", text(&out));
-    for file in [
-        "config.toml",
-        "checkpoint.safetensors",
-        "log.csv",
-        "model.safetensors",
-        "summary.json",
-    ] {
+    for file in ["config.toml", "checkpoint.safetensors", "log.csv", "model.safetensors", "summary.json"] {
         assert!(dir.path().join("run").join(file).exists(), "{file} missing");
     }
-    let summary: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(dir.path().join("run/summary.json")).unwrap(),
-    )
-    .unwrap();
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("run/summary.json")).unwrap()).unwrap();
     let s_acc = summary["test"]["s_classifier_accuracy"].as_f64().unwrap();
     assert!(s_acc > 0.6, "S accuracy {s_acc} (4 classes)");
 
@@ -150,26 +124,14 @@ fn train_writes_a_complete_run_folder_refuses_to_overwrite_it_and_resumes() {
     let mut other = resumed.clone();
     other.extend(["--set", "step2.lambda_adv=3"]);
     let out = tsd(dir.path(), &other);
-    assert!(
-        !out.status.success() && text(&out).contains("another config"),
-        "{}",
-        text(&out)
-    );
+    assert!(!out.status.success() && text(&out).contains("another config"), "{}", text(&out));
 }
 
 #[test]
 fn bad_overrides_and_devices_are_reported_not_panicked() {
     let dir = tempfile::tempdir().unwrap();
     let out = tsd(dir.path(), &["train", "--set", "no_such_field=1"]);
-    assert!(
-        !out.status.success() && text(&out).contains("no_such_field"),
-        "{}",
-        text(&out)
-    );
+    assert!(!out.status.success() && text(&out).contains("no_such_field"), "{}", text(&out));
     let out = tsd(dir.path(), &["train", "--device", "tpu"]);
-    assert!(
-        !out.status.success() && text(&out).contains("auto, cpu or cuda"),
-        "{}",
-        text(&out)
-    );
+    assert!(!out.status.success() && text(&out).contains("auto, cpu or cuda"), "{}", text(&out));
 }

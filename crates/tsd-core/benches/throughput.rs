@@ -25,9 +25,7 @@ fn mnist_shaped(n: usize, seed: u64) -> Dataset {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let device: DeviceChoice = std::env::var("TSD_BENCH_DEVICE")
-        .unwrap_or_else(|_| "cpu".into())
-        .parse()?;
+    let device: DeviceChoice = std::env::var("TSD_BENCH_DEVICE").unwrap_or_else(|_| "cpu".into()).parse()?;
     let device = device.resolve()?;
     let (train_set, val_set) = (mnist_shaped(6000, 1), mnist_shaped(500, 2));
     println!(
@@ -37,13 +35,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         tch::get_num_threads()
     );
     let schedules = [
-        (
-            "step2 (released schedule)",
-            Schedule::Released {
-                every_batch: 4,
-                every_epoch: 4,
-            },
-        ),
+        ("step2 (released schedule)", Schedule::Released { every_batch: 4, every_epoch: 4 }),
         ("step2 (every batch)", Schedule::EveryBatch),
     ];
     for (i, (label, schedule)) in schedules.into_iter().enumerate() {
@@ -55,22 +47,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let mut model = TwoStepModel::new(config, spec, device);
         let mut trainer = TwoStepTrainer::new(&mut model, &train_set, &val_set);
         let dir = tempfile::tempdir()?;
-        let history = train::fit(
-            &mut trainer,
-            &RunOptions {
-                dir: dir.path().into(),
-                resume: false,
-                quiet: true,
-            },
-        )?;
+        let history = train::fit(&mut trainer, &RunOptions { dir: dir.path().into(), resume: false, quiet: true })?;
         for record in &history.records {
-            let name = if record.phase == "step1" {
-                "step1"
-            } else {
-                label
-            };
+            let name = if record.phase == "step1" { "step1" } else { label };
             let rate = record.get("samples_per_s").unwrap_or(f64::NAN);
-            println!("{name:<28} {rate:>9.0} samples/s  ({:.1} s per epoch of {} images, incl. validation)", record.seconds, train_set.len());
+            println!(
+                "{name:<28} {rate:>9.0} samples/s  ({:.1} s per epoch of {} images, incl. validation)",
+                record.seconds,
+                train_set.len()
+            );
         }
     }
     Ok(())

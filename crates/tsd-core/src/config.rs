@@ -3,7 +3,7 @@
 //! Defaults are the authors' released settings (`../shared/REFERENCE.md` §1.2, §1.3).
 //! The committed TOML files under `benchmarks/configs/` are these presets written
 //! out (a test keeps them equal); any field can be overridden with
-//! [`TwoStepConfig::set`] (`--set step2.lambda_adv=2` on the CLI).
+//! [`ConfigFile::set`] (`--set step2.lambda_adv=2` on the CLI).
 
 use std::path::Path;
 
@@ -73,10 +73,9 @@ impl Schedule {
     pub fn steps_encoder(&self, epoch: usize, batch: usize) -> bool {
         match *self {
             Schedule::EveryBatch => true,
-            Schedule::Released {
-                every_batch,
-                every_epoch,
-            } => epoch % every_epoch.max(1) == 0 && batch % every_batch.max(1) == 0,
+            Schedule::Released { every_batch, every_epoch } => {
+                epoch % every_epoch.max(1) == 0 && batch % every_batch.max(1) == 0
+            }
         }
     }
 }
@@ -167,29 +166,16 @@ impl TwoStepConfig {
             bn_momentum: 0.01,
             batch_size: 100,
             seed: 0,
-            step1: Step1Config {
-                epochs: 40,
-                lr: 1e-3,
-                classifier: MlpConfig {
-                    width: 64,
-                    depth: 2,
-                },
-            },
+            step1: Step1Config { epochs: 40, lr: 1e-3, classifier: MlpConfig { width: 64, depth: 2 } },
             step2: Step2Config {
                 epochs: 40,
                 lr: 1e-4,
                 beta1: 0.5,
                 lambda_rec: 5.0,
                 lambda_adv: 1.0,
-                schedule: Schedule::Released {
-                    every_batch: 4,
-                    every_epoch: 4,
-                },
+                schedule: Schedule::Released { every_batch: 4, every_epoch: 4 },
                 adversary: AdversaryConfig {
-                    mlp: MlpConfig {
-                        width: 64,
-                        depth: 3,
-                    },
+                    mlp: MlpConfig { width: 64, depth: 3 },
                     optimizer: OptimizerKind::Sgd,
                     lr: 0.01,
                     steps_per_batch: 1,
@@ -200,10 +186,7 @@ impl TwoStepConfig {
 
     /// The released Sprites model (REFERENCE §1.3); epochs are not released, 20 is our choice.
     pub fn sprites_released() -> Self {
-        let mlp = MlpConfig {
-            width: 256,
-            depth: 3,
-        };
+        let mlp = MlpConfig { width: 256, depth: 3 };
         TwoStepConfig {
             dataset: "sprites".into(),
             nf: 64,
@@ -215,11 +198,7 @@ impl TwoStepConfig {
             bn_momentum: 0.01,
             batch_size: 100,
             seed: 0,
-            step1: Step1Config {
-                epochs: 20,
-                lr: 1e-3,
-                classifier: mlp.clone(),
-            },
+            step1: Step1Config { epochs: 20, lr: 1e-3, classifier: mlp.clone() },
             step2: Step2Config {
                 epochs: 20,
                 lr: 1e-4,
@@ -227,30 +206,19 @@ impl TwoStepConfig {
                 lambda_rec: 0.5,
                 lambda_adv: 0.01,
                 schedule: Schedule::EveryBatch,
-                adversary: AdversaryConfig {
-                    mlp,
-                    optimizer: OptimizerKind::Sgd,
-                    lr: 0.01,
-                    steps_per_batch: 1,
-                },
+                adversary: AdversaryConfig { mlp, optimizer: OptimizerKind::Sgd, lr: 0.01, steps_per_batch: 1 },
             },
         }
     }
 
     /// Cars3D (standing in for small NORB): the Sprites network at 32x32.
     pub fn cars3d_released() -> Self {
-        TwoStepConfig {
-            dataset: "cars3d".into(),
-            ..Self::sprites_released()
-        }
+        TwoStepConfig { dataset: "cars3d".into(), ..Self::sprites_released() }
     }
 
     /// small NORB: the Sprites network at 32x32 (REFERENCE §1.4: no released settings).
     pub fn norb_default() -> Self {
-        TwoStepConfig {
-            dataset: "norb".into(),
-            ..Self::sprites_released()
-        }
+        TwoStepConfig { dataset: "norb".into(), ..Self::sprites_released() }
     }
 
     /// The preset for a dataset name.
@@ -266,56 +234,51 @@ impl TwoStepConfig {
             }),
         }
     }
+}
 
+impl ConfigFile for TwoStepConfig {}
+
+/// TOML load / save / dotted-path override, shared by every config struct.
+pub trait ConfigFile: Serialize + DeserializeOwned {
     /// Reads a TOML config file.
-    pub fn load(path: &Path) -> Result<Self> {
+    fn load(path: &Path) -> Result<Self> {
         read_toml(path)
     }
 
-    /// Writes the config as TOML.
-    pub fn save(&self, path: &Path) -> Result<()> {
+    /// Writes the config as TOML (atomically).
+    fn save(&self, path: &Path) -> Result<()> {
         write_toml(self, path)
     }
 
     /// Overrides one field by dotted path, e.g. `set("step2.adversary.lr", "0.1")`.
-    pub fn set(&mut self, key: &str, value: &str) -> Result<()> {
+    fn set(&mut self, key: &str, value: &str) -> Result<()> {
         *self = set_field(self, key, value)?;
         Ok(())
     }
 }
 
 /// Reads any TOML config, naming the file in errors.
-pub fn read_toml<T: DeserializeOwned>(path: &Path) -> Result<T> {
+fn read_toml<T: DeserializeOwned>(path: &Path) -> Result<T> {
     let text = std::fs::read_to_string(path).map_err(|e| CoreError::io(path, e))?;
-    toml::from_str(&text).map_err(|e| CoreError::BadConfig {
-        path: Some(path.to_path_buf()),
-        problem: e.to_string(),
-    })
+    toml::from_str(&text).map_err(|e| CoreError::BadConfig { path: Some(path.to_path_buf()), problem: e.to_string() })
 }
 
 /// Writes any config as TOML.
-pub fn write_toml<T: Serialize>(config: &T, path: &Path) -> Result<()> {
-    let text = toml::to_string_pretty(config).map_err(|e| CoreError::BadConfig {
-        path: Some(path.to_path_buf()),
-        problem: e.to_string(),
-    })?;
+fn write_toml<T: Serialize>(config: &T, path: &Path) -> Result<()> {
+    let text = toml::to_string_pretty(config)
+        .map_err(|e| CoreError::BadConfig { path: Some(path.to_path_buf()), problem: e.to_string() })?;
     crate::checkpoint::write_atomic(path, text.as_bytes())
 }
 
 /// Returns `config` with the field at dotted `key` set to `value` (parsed as a
 /// TOML value, else taken as a string). Unknown keys and wrong types are errors.
-pub fn set_field<T: Serialize + DeserializeOwned>(config: &T, key: &str, value: &str) -> Result<T> {
-    let bad = |problem: String| CoreError::BadConfig {
-        path: None,
-        problem,
-    };
+fn set_field<T: Serialize + DeserializeOwned>(config: &T, key: &str, value: &str) -> Result<T> {
+    let bad = |problem: String| CoreError::BadConfig { path: None, problem };
     let mut root = toml::Value::try_from(config).map_err(|e| bad(e.to_string()))?;
     let mut slot = &mut root;
     for part in key.split('.') {
-        slot = slot
-            .as_table_mut()
-            .and_then(|t| t.get_mut(part))
-            .ok_or_else(|| bad(format!("unknown field {key:?}")))?;
+        slot =
+            slot.as_table_mut().and_then(|t| t.get_mut(part)).ok_or_else(|| bad(format!("unknown field {key:?}")))?;
     }
     let parsed = format!("v = {value}")
         .parse::<toml::Table>()
@@ -323,6 +286,5 @@ pub fn set_field<T: Serialize + DeserializeOwned>(config: &T, key: &str, value: 
         .and_then(|mut t| t.remove("v"))
         .unwrap_or_else(|| toml::Value::String(value.to_string()));
     *slot = parsed;
-    root.try_into()
-        .map_err(|e: toml::de::Error| bad(format!("{key} = {value}: {e}")))
+    root.try_into().map_err(|e: toml::de::Error| bad(format!("{key} = {value}: {e}")))
 }

@@ -39,9 +39,7 @@ impl FromStr for DeviceChoice {
             "auto" => Ok(DeviceChoice::Auto),
             "cpu" => Ok(DeviceChoice::Cpu),
             "cuda" => Ok(DeviceChoice::Cuda),
-            other => Err(format!(
-                "unknown device {other:?}: expected auto, cpu or cuda"
-            )),
+            other => Err(format!("unknown device {other:?}: expected auto, cpu or cuda")),
         }
     }
 }

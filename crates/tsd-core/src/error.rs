@@ -60,9 +60,6 @@ pub type Result<T> = std::result::Result<T, CoreError>;
 impl CoreError {
     /// An I/O error on `path`.
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        CoreError::Io {
-            path: path.into(),
-            source,
-        }
+        CoreError::Io { path: path.into(), source }
     }
 }

@@ -2,11 +2,42 @@
 //! cares which model it has.
 
 use ndarray::Array2;
+use serde::{Deserialize, Serialize};
 use tch::{Device, Kind, Tensor};
 use tsd_data::{Dataset, Normalization};
 
+use crate::config::InputScaling;
 use crate::tensors::images_to_tensor;
-use crate::Result;
+use crate::{CoreError, Result};
+
+/// What the model needs to know about its data.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ModelSpec {
+    /// Image channels.
+    pub channels: i64,
+    /// Image side (square images; a multiple of 4).
+    pub side: i64,
+    /// Number of label classes.
+    pub n_classes: i64,
+    /// Input mapping, fitted on the training set.
+    pub normalization: Normalization,
+}
+
+impl ModelSpec {
+    /// The spec for training on `train` with `scaling`.
+    pub fn for_data(train: &Dataset, scaling: InputScaling) -> Result<Self> {
+        let (c, h, w) = train.image_shape();
+        if h != w || h % 4 != 0 || h == 0 {
+            return Err(CoreError::Data(format!("images must be square with a side divisible by 4, got {h}x{w}")));
+        }
+        let normalization = match scaling {
+            InputScaling::Standardize => Normalization::standardize_from(train),
+            InputScaling::Unit => Normalization::Unit,
+            InputScaling::Symmetric => Normalization::Symmetric,
+        };
+        Ok(ModelSpec { channels: c as i64, side: h as i64, n_classes: train.n_classes as i64, normalization })
+    }
+}
 
 /// The two codes of a batch: `s` carries the label, `z` everything else.
 #[derive(Debug)]
@@ -51,32 +82,15 @@ pub fn encode_dataset(
     for start in (0..data.len()).step_by(batch_size.max(1)) {
         let end = (start + batch_size).min(data.len());
         let indices: Vec<usize> = (start..end).collect();
-        let batch = images_to_tensor(
-            &data.select(&indices).images,
-            model.normalization(),
-            model.device(),
-        );
+        let batch = images_to_tensor(&data.select(&indices).images, model.normalization(), model.device());
         let codes = model.encode(&batch);
         s_dim = codes.s.size()[1] as usize;
         z_dim = codes.z.size()[1] as usize;
-        s_rows.extend(Vec::<f32>::try_from(
-            &codes
-                .s
-                .to_kind(Kind::Float)
-                .to_device(Device::Cpu)
-                .view([-1]),
-        )?);
-        z_rows.extend(Vec::<f32>::try_from(
-            &codes
-                .z
-                .to_kind(Kind::Float)
-                .to_device(Device::Cpu)
-                .view([-1]),
-        )?);
+        s_rows.extend(Vec::<f32>::try_from(&codes.s.to_kind(Kind::Float).to_device(Device::Cpu).view([-1]))?);
+        z_rows.extend(Vec::<f32>::try_from(&codes.z.to_kind(Kind::Float).to_device(Device::Cpu).view([-1]))?);
     }
     let n = data.len();
-    let to_array = |rows: Vec<f32>, dim: usize| {
-        Array2::from_shape_vec((n, dim), rows).map_err(|e| crate::CoreError::Data(e.to_string()))
-    };
+    let to_array =
+        |rows: Vec<f32>, dim: usize| Array2::from_shape_vec((n, dim), rows).map_err(|e| CoreError::Data(e.to_string()));
     Ok((to_array(s_rows, s_dim)?, to_array(z_rows, z_dim)?))
 }

@@ -26,10 +26,7 @@ pub fn conv(p: nn::Path, inputs: i64, outputs: i64, stride: i64) -> nn::Conv2D {
     let cfg = nn::ConvConfig {
         stride,
         padding: KERNEL / 2,
-        ws_init: nn::Init::Uniform {
-            lo: -limit,
-            up: limit,
-        },
+        ws_init: nn::Init::Uniform { lo: -limit, up: limit },
         bs_init: nn::Init::Const(0.0),
         ..Default::default()
     };
@@ -39,12 +36,16 @@ pub fn conv(p: nn::Path, inputs: i64, outputs: i64, stride: i64) -> nn::Conv2D {
 /// BatchNorm over features with Keras' eps; `momentum` in torch terms
 /// (Keras' 0.99 is 0.01 here).
 pub fn batch_norm(p: nn::Path, features: i64, momentum: f64) -> nn::BatchNorm {
-    let cfg = nn::BatchNormConfig {
-        momentum,
-        eps: 1e-3,
-        ..Default::default()
-    };
-    nn::batch_norm1d(p, features, cfg)
+    nn::batch_norm1d(p, features, bn_config(momentum))
+}
+
+/// BatchNorm over conv channels, settings as [`batch_norm`].
+pub fn batch_norm2d(p: nn::Path, channels: i64, momentum: f64) -> nn::BatchNorm {
+    nn::batch_norm2d(p, channels, bn_config(momentum))
+}
+
+fn bn_config(momentum: f64) -> nn::BatchNormConfig {
+    nn::BatchNormConfig { momentum, eps: 1e-3, ..Default::default() }
 }
 
 /// `Dense -> BatchNorm -> ReLU`.
@@ -57,10 +58,7 @@ struct DenseBnRelu {
 impl DenseBnRelu {
     fn new(p: &nn::Path, inputs: i64, outputs: i64, momentum: f64) -> Self {
         let bn = batch_norm(p / "bn", outputs, momentum);
-        DenseBnRelu {
-            dense: dense(p / "dense", inputs, outputs),
-            bn,
-        }
+        DenseBnRelu { dense: dense(p / "dense", inputs, outputs), bn }
     }
 
     fn forward_t(&self, xs: &Tensor, train: bool) -> Tensor {
@@ -77,37 +75,19 @@ pub struct Mlp {
 
 impl Mlp {
     /// Builds the MLP under `p` (`bn_momentum` in torch terms).
-    pub fn new(
-        p: &nn::Path,
-        inputs: i64,
-        width: i64,
-        depth: usize,
-        classes: i64,
-        bn_momentum: f64,
-    ) -> Self {
+    pub fn new(p: &nn::Path, inputs: i64, width: i64, depth: usize, classes: i64, bn_momentum: f64) -> Self {
         let mut blocks = Vec::with_capacity(depth);
         let mut dim = inputs;
         for i in 0..depth {
-            blocks.push(DenseBnRelu::new(
-                &(p / format!("block{i}")),
-                dim,
-                width,
-                bn_momentum,
-            ));
+            blocks.push(DenseBnRelu::new(&(p / format!("block{i}")), dim, width, bn_momentum));
             dim = width;
         }
-        Mlp {
-            blocks,
-            out: dense(p / "out", dim, classes),
-        }
+        Mlp { blocks, out: dense(p / "out", dim, classes) }
     }
 
     /// `(N, inputs)` -> logits `(N, classes)`.
     pub fn forward_t(&self, xs: &Tensor, train: bool) -> Tensor {
-        let h = self
-            .blocks
-            .iter()
-            .fold(xs.shallow_clone(), |h, b| b.forward_t(&h, train));
+        let h = self.blocks.iter().fold(xs.shallow_clone(), |h, b| b.forward_t(&h, train));
         self.out.forward(&h)
     }
 }
@@ -123,14 +103,7 @@ pub struct ConvEncoder {
 
 impl ConvEncoder {
     /// Builds the encoder for `(channels, side, side)` images.
-    pub fn new(
-        p: &nn::Path,
-        shape: (i64, i64),
-        nf: i64,
-        hidden: i64,
-        dim: i64,
-        bn_momentum: f64,
-    ) -> Self {
+    pub fn new(p: &nn::Path, shape: (i64, i64), nf: i64, hidden: i64, dim: i64, bn_momentum: f64) -> Self {
         let (channels, side) = shape;
         let flat = nf / 2 * trunk_side(side) * trunk_side(side);
         ConvEncoder {
@@ -146,10 +119,7 @@ impl ConvEncoder {
 
     /// `(N, C, H, W)` -> code `(N, dim)`, non-negative.
     pub fn forward_t(&self, xs: &Tensor, train: bool) -> Tensor {
-        let h = self
-            .convs
-            .iter()
-            .fold(xs.shallow_clone(), |h, c| c.forward(&h).relu());
+        let h = self.convs.iter().fold(xs.shallow_clone(), |h, c| c.forward(&h).relu());
         let h = self.hidden.forward_t(&h.flatten(1, -1), train);
         self.head.forward(&h).relu()
     }
@@ -194,14 +164,8 @@ impl Decoder {
         let n = code.size()[0];
         let q = self.side / 4;
         let h = self.dense.forward(code).relu().view([n, self.nf / 2, q, q]);
-        let h = self.convs[0]
-            .forward(&h)
-            .relu()
-            .upsample_nearest2d([2 * q, 2 * q], None, None);
-        let h = self.convs[1]
-            .forward(&h)
-            .relu()
-            .upsample_nearest2d([4 * q, 4 * q], None, None);
+        let h = self.convs[0].forward(&h).relu().upsample_nearest2d([2 * q, 2 * q], None, None);
+        let h = self.convs[1].forward(&h).relu().upsample_nearest2d([4 * q, 4 * q], None, None);
         let h = self.convs[2].forward(&h).relu();
         self.convs[3].forward(&h)
     }

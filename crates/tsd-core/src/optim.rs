@@ -27,26 +27,14 @@ pub struct Optimizer {
 impl Optimizer {
     /// SGD (no momentum) or Adam (`beta1`, beta2 0.999) with learning rate `lr`.
     pub fn new(vs: &VarStore, kind: OptimizerKind, lr: f64, beta1: f64) -> Self {
-        let mut vars: Vec<(String, Tensor)> = vs
-            .variables()
-            .into_iter()
-            .filter(|(_, t)| t.requires_grad())
-            .collect();
+        let mut vars: Vec<(String, Tensor)> = vs.variables().into_iter().filter(|(_, t)| t.requires_grad()).collect();
         vars.sort_by(|a, b| a.0.cmp(&b.0));
         let zeros = |vars: &[(String, Tensor)]| vars.iter().map(|(_, t)| t.zeros_like()).collect();
         let (first, second) = match kind {
             OptimizerKind::Adam => (zeros(&vars), zeros(&vars)),
             OptimizerKind::Sgd => (Vec::new(), Vec::new()),
         };
-        Optimizer {
-            kind,
-            lr,
-            beta1,
-            vars,
-            first,
-            second,
-            steps: 0,
-        }
+        Optimizer { kind, lr, beta1, vars, first, second, steps: 0 }
     }
 
     /// Zeroes the gradients, back-propagates `loss` and takes one step.
@@ -63,9 +51,7 @@ impl Optimizer {
         let t = self.steps as f64;
         let lr_t = match self.kind {
             OptimizerKind::Sgd => self.lr,
-            OptimizerKind::Adam => {
-                self.lr * (1.0 - ADAM_BETA2.powf(t)).sqrt() / (1.0 - self.beta1.powf(t))
-            }
+            OptimizerKind::Adam => self.lr * (1.0 - ADAM_BETA2.powf(t)).sqrt() / (1.0 - self.beta1.powf(t)),
         };
         tch::no_grad(|| {
             for (i, (_, var)) in self.vars.iter_mut().enumerate() {
@@ -91,10 +77,7 @@ impl Optimizer {
 
     /// The optimiser's state as named tensors (names start with `prefix`).
     pub fn state(&self, prefix: &str) -> Vec<(String, Tensor)> {
-        let mut out = vec![(
-            format!("{prefix}steps"),
-            Tensor::from_slice(&[self.steps as f32]),
-        )];
+        let mut out = vec![(format!("{prefix}steps"), Tensor::from_slice(&[self.steps as f32]))];
         for (i, (name, _)) in self.vars.iter().enumerate() {
             if let (Some(m), Some(v)) = (self.first.get(i), self.second.get(i)) {
                 out.push((format!("{prefix}m/{name}"), m.shallow_clone()));
@@ -105,16 +88,9 @@ impl Optimizer {
     }
 
     /// Restores a state written by [`Optimizer::state`] with the same `prefix`.
-    pub fn load_state(
-        &mut self,
-        prefix: &str,
-        tensors: &crate::checkpoint::TensorMap,
-    ) -> Result<()> {
-        let get = |name: String| {
-            tensors
-                .get(&name)
-                .ok_or_else(|| CoreError::Data(format!("optimizer state {name} missing")))
-        };
+    pub fn load_state(&mut self, prefix: &str, tensors: &crate::checkpoint::TensorMap) -> Result<()> {
+        let get =
+            |name: String| tensors.get(&name).ok_or_else(|| CoreError::Data(format!("optimizer state {name} missing")));
         self.steps = get(format!("{prefix}steps"))?.double_value(&[0]) as i64;
         for (i, (name, _)) in self.vars.iter().enumerate() {
             if self.kind == OptimizerKind::Adam {

@@ -2,18 +2,36 @@
 
 use ndarray::Array4;
 use rand::seq::SliceRandom;
-use rand::SeedableRng;
+use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use tch::{Device, Tensor};
 use tsd_data::{Dataset, Normalization};
+
+/// Serialises the sections that seed libtorch's global generator and then draw
+/// from it (weight initialisation), so models built on several threads at once
+/// (tests, notebooks) still get the weights their seed promises.
+static TORCH_RNG: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Runs `build` right after `tch::manual_seed(seed)`, with no other seeded section in between.
+pub fn seeded<T>(seed: u64, build: impl FnOnce() -> T) -> T {
+    let _guard = TORCH_RNG.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    tch::manual_seed(seed as i64);
+    build()
+}
+
+/// Standard normal noise of `shape` drawn from `rng` (not from libtorch's global
+/// generator, so it does not depend on what other threads draw).
+pub fn normal_noise(rng: &mut ChaCha8Rng, shape: [i64; 2], device: Device) -> Tensor {
+    let n = (shape[0] * shape[1]) as usize;
+    let values: Vec<f32> = (0..n).map(|_| rng.sample(rand_distr::StandardNormal)).collect();
+    Tensor::from_slice(&values).view(shape).to_device(device)
+}
 
 /// u8 images `(N, C, H, W)` -> normalised f32 tensor on `device`.
 pub fn images_to_tensor(images: &Array4<u8>, norm: Normalization, device: Device) -> Tensor {
     let (n, c, h, w) = images.dim();
     let values: Vec<f32> = images.iter().map(|&p| norm.apply(p)).collect();
-    Tensor::from_slice(&values)
-        .view([n as i64, c as i64, h as i64, w as i64])
-        .to_device(device)
+    Tensor::from_slice(&values).view([n as i64, c as i64, h as i64, w as i64]).to_device(device)
 }
 
 /// A dataset held as tensors: normalised images and i64 labels.
@@ -55,19 +73,12 @@ impl TensorData {
         epoch: usize,
     ) -> impl ExactSizeIterator<Item = (Tensor, Tensor)> + '_ {
         let mut order: Vec<i64> = (0..self.len() as i64).collect();
-        let mut rng =
-            ChaCha8Rng::seed_from_u64(seed ^ (epoch as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        let mut rng = ChaCha8Rng::seed_from_u64(seed ^ (epoch as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
         order.shuffle(&mut rng);
-        let chunks: Vec<Vec<i64>> = order
-            .chunks(batch_size.max(1))
-            .map(<[i64]>::to_vec)
-            .collect();
+        let chunks: Vec<Vec<i64>> = order.chunks(batch_size.max(1)).map(<[i64]>::to_vec).collect();
         chunks.into_iter().map(move |chunk| {
             let idx = Tensor::from_slice(&chunk).to_device(self.images.device());
-            (
-                self.images.index_select(0, &idx),
-                self.labels.index_select(0, &idx),
-            )
+            (self.images.index_select(0, &idx), self.labels.index_select(0, &idx))
         })
     }
 
@@ -78,11 +89,13 @@ impl TensorData {
             .step_by(batch_size.max(1))
             .map(|start| {
                 let len = (batch_size as i64).min(n - start);
-                (
-                    self.images.narrow(0, start, len),
-                    self.labels.narrow(0, start, len),
-                )
+                (self.images.narrow(0, start, len), self.labels.narrow(0, start, len))
             })
             .collect()
     }
+}
+
+/// The generator of everything random in `epoch` of a run seeded with `seed`.
+pub fn epoch_rng(seed: u64, epoch: usize) -> ChaCha8Rng {
+    ChaCha8Rng::seed_from_u64(seed ^ (epoch as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15))
 }

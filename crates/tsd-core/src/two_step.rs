@@ -3,7 +3,6 @@
 //! decoder to reconstruct the image while an adversary, trained on detached Z,
 //! tries to read the label from Z.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -12,8 +11,8 @@ use tch::{Device, Kind, Reduction, Tensor};
 use tsd_data::{Dataset, Normalization};
 
 use crate::checkpoint::{self, TensorMap};
-use crate::config::{InputScaling, OptimizerKind, ReconLoss, TwoStepConfig};
-use crate::model::{Codes, Disentangler};
+use crate::config::{OptimizerKind, ReconLoss, TwoStepConfig};
+use crate::model::{Codes, Disentangler, ModelSpec};
 use crate::nets::{ConvEncoder, Decoder, Mlp};
 use crate::optim::Optimizer;
 use crate::tensors::TensorData;
@@ -22,42 +21,6 @@ use crate::{CoreError, Result};
 
 /// Format tag stored in saved two-step models.
 const FORMAT: &str = "tsd-two-step-v1";
-
-/// What the model needs to know about its data.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct ModelSpec {
-    /// Image channels.
-    pub channels: i64,
-    /// Image side (square images; a multiple of 4).
-    pub side: i64,
-    /// Number of label classes.
-    pub n_classes: i64,
-    /// Input mapping, fitted on the training set.
-    pub normalization: Normalization,
-}
-
-impl ModelSpec {
-    /// The spec for training on `train` with `scaling`.
-    pub fn for_data(train: &Dataset, scaling: InputScaling) -> Result<Self> {
-        let (c, h, w) = train.image_shape();
-        if h != w || h % 4 != 0 || h == 0 {
-            return Err(CoreError::Data(format!(
-                "images must be square with a side divisible by 4, got {h}x{w}"
-            )));
-        }
-        let normalization = match scaling {
-            InputScaling::Standardize => Normalization::standardize_from(train),
-            InputScaling::Unit => Normalization::Unit,
-            InputScaling::Symmetric => Normalization::Symmetric,
-        };
-        Ok(ModelSpec {
-            channels: c as i64,
-            side: h as i64,
-            n_classes: train.n_classes as i64,
-            normalization,
-        })
-    }
-}
 
 /// The networks of the two-step model, each trained part in its own [`VarStore`].
 #[derive(Debug)]
@@ -82,81 +45,33 @@ pub struct TwoStepModel {
 impl TwoStepModel {
     /// A freshly initialised model; initialisation depends only on `config.seed`.
     pub fn new(config: TwoStepConfig, spec: ModelSpec, device: Device) -> Self {
-        tch::manual_seed(config.seed as i64);
+        crate::tensors::seeded(config.seed, || Self::build(config, spec, device))
+    }
+
+    fn build(config: TwoStepConfig, spec: ModelSpec, device: Device) -> Self {
         let c = &config;
         let s_vs = VarStore::new(device);
         let (shape, bn) = ((spec.channels, spec.side), c.bn_momentum);
-        let enc_s = ConvEncoder::new(
-            &(s_vs.root() / "enc_s"),
-            shape,
-            c.nf,
-            c.enc_hidden,
-            c.s_dim,
-            bn,
-        );
+        let enc_s = ConvEncoder::new(&(s_vs.root() / "enc_s"), shape, c.nf, c.enc_hidden, c.s_dim, bn);
         let cls = &c.step1.classifier;
-        let classifier = Mlp::new(
-            &(s_vs.root() / "classifier"),
-            c.s_dim,
-            cls.width,
-            cls.depth,
-            spec.n_classes,
-            bn,
-        );
+        let classifier = Mlp::new(&(s_vs.root() / "classifier"), c.s_dim, cls.width, cls.depth, spec.n_classes, bn);
         let z_vs = VarStore::new(device);
-        let enc_z = ConvEncoder::new(
-            &(z_vs.root() / "enc_z"),
-            shape,
-            c.nf,
-            c.enc_hidden,
-            c.z_dim,
-            bn,
-        );
-        let decoder = Decoder::new(
-            &(z_vs.root() / "decoder"),
-            c.s_dim + c.z_dim,
-            spec.channels,
-            spec.side,
-            c.nf,
-        );
+        let enc_z = ConvEncoder::new(&(z_vs.root() / "enc_z"), shape, c.nf, c.enc_hidden, c.z_dim, bn);
+        let decoder = Decoder::new(&(z_vs.root() / "decoder"), c.s_dim + c.z_dim, spec.channels, spec.side, c.nf);
         let adv_vs = VarStore::new(device);
         let adv = &c.step2.adversary.mlp;
-        let adversary = Mlp::new(
-            &(adv_vs.root() / "adversary"),
-            c.z_dim,
-            adv.width,
-            adv.depth,
-            spec.n_classes,
-            bn,
-        );
-        TwoStepModel {
-            config,
-            spec,
-            s_vs,
-            enc_s,
-            classifier,
-            z_vs,
-            enc_z,
-            decoder,
-            adv_vs,
-            adversary,
-        }
+        let adversary = Mlp::new(&(adv_vs.root() / "adversary"), c.z_dim, adv.width, adv.depth, spec.n_classes, bn);
+        TwoStepModel { config, spec, s_vs, enc_s, classifier, z_vs, enc_z, decoder, adv_vs, adversary }
     }
 
     /// Classifier logits from S, evaluation mode.
     pub fn classify(&self, images: &Tensor) -> Tensor {
-        tch::no_grad(|| {
-            self.classifier
-                .forward_t(&self.enc_s.forward_t(images, false), false)
-        })
+        tch::no_grad(|| self.classifier.forward_t(&self.enc_s.forward_t(images, false), false))
     }
 
     /// Adversary logits from Z, evaluation mode.
     pub fn adversary_logits(&self, images: &Tensor) -> Tensor {
-        tch::no_grad(|| {
-            self.adversary
-                .forward_t(&self.enc_z.forward_t(images, false), false)
-        })
+        tch::no_grad(|| self.adversary.forward_t(&self.enc_z.forward_t(images, false), false))
     }
 
     /// Decoder output before its final activation (for the loss).
@@ -168,9 +83,7 @@ impl TwoStepModel {
     fn recon_loss(&self, raw: &Tensor, target: &Tensor) -> Tensor {
         match self.config.recon {
             ReconLoss::Mse => raw.mse_loss(target, Reduction::Mean),
-            ReconLoss::Bce => {
-                raw.binary_cross_entropy_with_logits::<Tensor>(target, None, None, Reduction::Mean)
-            }
+            ReconLoss::Bce => raw.binary_cross_entropy_with_logits::<Tensor>(target, None, None, Reduction::Mean),
         }
     }
 
@@ -189,37 +102,12 @@ impl TwoStepModel {
 
     /// Saves weights, config and spec to one safetensors file (atomically).
     pub fn save(&self, path: &Path) -> Result<()> {
-        let config = toml::to_string(&self.config).map_err(|e| CoreError::Data(e.to_string()))?;
-        let spec = serde_json::to_string(&self.spec).map_err(|e| CoreError::Data(e.to_string()))?;
-        let meta = BTreeMap::from([
-            ("format".to_string(), FORMAT.to_string()),
-            ("config".to_string(), config),
-            ("spec".to_string(), spec),
-        ]);
-        checkpoint::save(path, &self.named_tensors(), &meta)
+        checkpoint::save_model(path, FORMAT, &self.config, &self.spec, &self.named_tensors())
     }
 
     /// Loads a model written by [`TwoStepModel::save`].
     pub fn load(path: &Path, device: Device) -> Result<Self> {
-        let (tensors, meta) = checkpoint::load(path, device)?;
-        let bad = |problem: String| CoreError::BadCheckpoint {
-            path: path.to_path_buf(),
-            problem,
-        };
-        if meta.get("format").map(String::as_str) != Some(FORMAT) {
-            return Err(bad(format!(
-                "not a two-step model (format {:?}, expected {FORMAT})",
-                meta.get("format")
-            )));
-        }
-        let config: TwoStepConfig = toml::from_str(
-            meta.get("config")
-                .ok_or_else(|| bad("config missing".into()))?,
-        )
-        .map_err(|e| bad(format!("config: {e}")))?;
-        let spec: ModelSpec =
-            serde_json::from_str(meta.get("spec").ok_or_else(|| bad("spec missing".into()))?)
-                .map_err(|e| bad(format!("spec: {e}")))?;
+        let (tensors, config, spec) = checkpoint::load_model(path, FORMAT, device)?;
         let model = TwoStepModel::new(config, spec, device);
         model.load_tensors(&tensors, path)?;
         Ok(model)
@@ -236,10 +124,7 @@ impl Disentangler for TwoStepModel {
     }
 
     fn encode(&self, images: &Tensor) -> Codes {
-        tch::no_grad(|| Codes {
-            s: self.enc_s.forward_t(images, false),
-            z: self.enc_z.forward_t(images, false),
-        })
+        tch::no_grad(|| Codes { s: self.enc_s.forward_t(images, false), z: self.enc_z.forward_t(images, false) })
     }
 
     fn decode(&self, s: &Tensor, z: &Tensor) -> Tensor {
@@ -253,12 +138,7 @@ impl Disentangler for TwoStepModel {
 
 /// Number of rows of `logits` whose argmax equals `labels`.
 fn correct(logits: &Tensor, labels: &Tensor) -> f64 {
-    logits
-        .argmax(-1, false)
-        .eq_tensor(labels)
-        .to_kind(Kind::Float)
-        .sum(Kind::Float)
-        .double_value(&[])
+    logits.argmax(-1, false).eq_tensor(labels).to_kind(Kind::Float).sum(Kind::Float).double_value(&[])
 }
 
 /// Trains a [`TwoStepModel`]: phase 0 is step 1, phase 1 is step 2.
@@ -295,15 +175,9 @@ impl<'a> TwoStepTrainer<'a> {
         }
     }
 
-    fn step1_epoch(
-        &mut self,
-        epoch: usize,
-        ctx: &EpochContext,
-    ) -> Result<Vec<(&'static str, f64)>> {
+    fn step1_epoch(&mut self, epoch: usize, ctx: &EpochContext) -> Result<Vec<(&'static str, f64)>> {
         let m = &*self.model;
-        let batches = self
-            .train
-            .shuffled_batches(m.config.batch_size, m.config.seed, epoch);
+        let batches = self.train.shuffled_batches(m.config.batch_size, m.config.seed, epoch);
         let bar = ctx.progress(batches.len());
         let (mut loss_sum, mut hits, mut seen) = (0.0, 0.0, 0usize);
         for (b, (x, y)) in batches.enumerate() {
@@ -317,19 +191,12 @@ impl<'a> TwoStepTrainer<'a> {
             hits += correct(&logits.detach(), &y);
             seen += n;
             bar.inc(1);
-            bar.set_message(format!(
-                "loss {:.4} acc {:.3}",
-                loss_sum / seen as f64,
-                hits / seen as f64
-            ));
+            bar.set_message(format!("loss {:.4} acc {:.3}", loss_sum / seen as f64, hits / seen as f64));
         }
         bar.finish_and_clear();
         let val_acc = m.evaluate_tensors(&self.val).s_classifier_accuracy;
         if self.best_s.as_ref().is_none_or(|(best, _)| val_acc > *best) {
-            self.best_s = Some((
-                val_acc,
-                checkpoint::snapshot(&checkpoint::var_tensors(&m.s_vs, "")),
-            ));
+            self.best_s = Some((val_acc, checkpoint::snapshot(&checkpoint::var_tensors(&m.s_vs, ""))));
         }
         let rate = seen as f64 / bar.elapsed().as_secs_f64().max(1e-9);
         Ok(vec![
@@ -340,16 +207,10 @@ impl<'a> TwoStepTrainer<'a> {
         ])
     }
 
-    fn step2_epoch(
-        &mut self,
-        epoch: usize,
-        ctx: &EpochContext,
-    ) -> Result<Vec<(&'static str, f64)>> {
+    fn step2_epoch(&mut self, epoch: usize, ctx: &EpochContext) -> Result<Vec<(&'static str, f64)>> {
         let m = &*self.model;
         let c = &m.config.step2;
-        let batches = self
-            .train
-            .shuffled_batches(m.config.batch_size, m.config.seed, epoch);
+        let batches = self.train.shuffled_batches(m.config.batch_size, m.config.seed, epoch);
         let bar = ctx.progress(batches.len());
         let (mut adv_loss_sum, mut adv_hits, mut seen) = (0.0, 0.0, 0usize);
         let (mut rec_sum, mut ed_steps) = (0.0, 0usize);
@@ -408,18 +269,10 @@ impl<'a> TwoStepTrainer<'a> {
 
 impl Trainable for TwoStepTrainer<'_> {
     fn phases(&self) -> Vec<(&'static str, usize)> {
-        vec![
-            ("step1", self.model.config.step1.epochs),
-            ("step2", self.model.config.step2.epochs),
-        ]
+        vec![("step1", self.model.config.step1.epochs), ("step2", self.model.config.step2.epochs)]
     }
 
-    fn train_epoch(
-        &mut self,
-        phase: usize,
-        epoch: usize,
-        ctx: &EpochContext,
-    ) -> Result<Vec<(&'static str, f64)>> {
+    fn train_epoch(&mut self, phase: usize, epoch: usize, ctx: &EpochContext) -> Result<Vec<(&'static str, f64)>> {
         match phase {
             0 => self.step1_epoch(epoch, ctx),
             _ => {
@@ -432,16 +285,8 @@ impl Trainable for TwoStepTrainer<'_> {
     fn end_phase(&mut self, phase: usize) -> Result<()> {
         if phase == 0 {
             if let Some((_, best)) = &self.best_s {
-                let map: TensorMap = best
-                    .iter()
-                    .map(|(n, t)| (n.clone(), t.shallow_clone()))
-                    .collect();
-                checkpoint::load_vars(
-                    &self.model.s_vs,
-                    "",
-                    &map,
-                    Path::new("<best step-1 weights>"),
-                )?;
+                let map: TensorMap = best.iter().map(|(n, t)| (n.clone(), t.shallow_clone())).collect();
+                checkpoint::load_vars(&self.model.s_vs, "", &map, Path::new("<best step-1 weights>"))?;
             }
         }
         Ok(())
@@ -454,10 +299,7 @@ impl Trainable for TwoStepTrainer<'_> {
         out.extend(self.opt_adv.state("opt_adv/"));
         if let Some((acc, best)) = &self.best_s {
             out.push(("best_s_val_acc".into(), Tensor::from_slice(&[*acc as f32])));
-            out.extend(
-                best.iter()
-                    .map(|(n, t)| (format!("best_s/{n}"), t.shallow_clone())),
-            );
+            out.extend(best.iter().map(|(n, t)| (format!("best_s/{n}"), t.shallow_clone())));
         }
         out
     }
@@ -473,11 +315,9 @@ impl Trainable for TwoStepTrainer<'_> {
                 let best = checkpoint::var_tensors(&self.model.s_vs, "")
                     .into_iter()
                     .map(|(n, _)| {
-                        let t = tensors.get(&format!("best_s/{n}")).ok_or_else(|| {
-                            CoreError::BadCheckpoint {
-                                path: path.to_path_buf(),
-                                problem: format!("best_s/{n} missing"),
-                            }
+                        let t = tensors.get(&format!("best_s/{n}")).ok_or_else(|| CoreError::BadCheckpoint {
+                            path: path.to_path_buf(),
+                            problem: format!("best_s/{n} missing"),
                         })?;
                         Ok((n, t.to_device(self.model.device())))
                     })
@@ -503,11 +343,7 @@ pub struct TwoStepEval {
 impl TwoStepModel {
     /// Classifier accuracy on S, adversary accuracy on Z and reconstruction loss over `data`.
     pub fn evaluate(&self, data: &Dataset) -> TwoStepEval {
-        self.evaluate_tensors(&TensorData::new(
-            data,
-            self.spec.normalization,
-            self.device(),
-        ))
+        self.evaluate_tensors(&TensorData::new(data, self.spec.normalization, self.device()))
     }
 
     fn evaluate_tensors(&self, data: &TensorData) -> TwoStepEval {
@@ -520,10 +356,6 @@ impl TwoStepModel {
             rec += loss.double_value(&[]) * x.size()[0] as f64;
         }
         let n = data.len().max(1) as f64;
-        TwoStepEval {
-            s_classifier_accuracy: cls / n,
-            adversary_accuracy: adv / n,
-            reconstruction_loss: rec / n,
-        }
+        TwoStepEval { s_classifier_accuracy: cls / n, adversary_accuracy: adv / n, reconstruction_loss: rec / n }
     }
 }

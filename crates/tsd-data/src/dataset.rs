@@ -57,6 +57,11 @@ impl Dataset {
         counts
     }
 
+    /// The nuisance factor called `name`, if any.
+    pub fn factor(&self, name: &str) -> Option<&Factor> {
+        self.nuisances.iter().find(|f| f.name == name)
+    }
+
     /// The images at `indices` (in that order), with their labels and nuisances.
     pub fn select(&self, indices: &[usize]) -> Dataset {
         Dataset {
@@ -87,4 +92,11 @@ pub struct Splits {
     pub val: Dataset,
     /// Test images, never used for fitting.
     pub test: Dataset,
+}
+
+impl Splits {
+    /// `("train", train)`, `("val", val)`, `("test", test)`.
+    pub fn parts(&self) -> [(&'static str, &Dataset); 3] {
+        [("train", &self.train), ("val", &self.val), ("test", &self.test)]
+    }
 }

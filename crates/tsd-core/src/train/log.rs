@@ -24,16 +24,8 @@ pub struct EpochRecord {
 impl EpochRecord {
     /// A record from a trainer's figures.
     pub fn new(phase: &str, epoch: usize, seconds: f64, values: Vec<(&'static str, f64)>) -> Self {
-        let values = values
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v))
-            .collect();
-        EpochRecord {
-            phase: phase.to_string(),
-            epoch,
-            seconds,
-            values,
-        }
+        let values = values.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+        EpochRecord { phase: phase.to_string(), epoch, seconds, values }
     }
 
     /// The figure named `key`, if present.
@@ -77,12 +69,10 @@ impl History {
 
     /// Parses [`History::to_json`]'s output read from `path`.
     pub fn from_json(text: &str, path: &Path) -> Result<Self> {
-        serde_json::from_str(text)
-            .map(|records| History { records })
-            .map_err(|e| CoreError::BadCheckpoint {
-                path: path.to_path_buf(),
-                problem: format!("training history: {e}"),
-            })
+        serde_json::from_str(text).map(|records| History { records }).map_err(|e| CoreError::BadCheckpoint {
+            path: path.to_path_buf(),
+            problem: format!("training history: {e}"),
+        })
     }
 
     /// Writes a long-format CSV (`phase,epoch,seconds,metric,value`), atomically.

@@ -27,12 +27,7 @@ pub trait Trainable {
     fn phases(&self) -> Vec<(&'static str, usize)>;
 
     /// Trains one epoch of `phase` and returns its figures, in column order.
-    fn train_epoch(
-        &mut self,
-        phase: usize,
-        epoch: usize,
-        ctx: &EpochContext,
-    ) -> Result<Vec<(&'static str, f64)>>;
+    fn train_epoch(&mut self, phase: usize, epoch: usize, ctx: &EpochContext) -> Result<Vec<(&'static str, f64)>>;
 
     /// Called once after the last epoch of `phase` (e.g. to restore the best weights).
     fn end_phase(&mut self, phase: usize) -> Result<()>;
@@ -75,12 +70,7 @@ impl EpochContext {
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> ");
         bar.set_style(style);
-        bar.set_prefix(format!(
-            "{} epoch {}/{}",
-            self.phase,
-            self.epoch + 1,
-            self.epochs
-        ));
+        bar.set_prefix(format!("{} epoch {}/{}", self.phase, self.epoch + 1, self.epochs));
         bar
     }
 
@@ -116,29 +106,16 @@ pub fn fit(model: &mut dyn Trainable, run: &RunOptions) -> Result<History> {
         model.load_state(&tensors, &ckpt_path)?;
         phase = meta_usize(&meta, "phase", &ckpt_path)?;
         epoch = meta_usize(&meta, "epoch", &ckpt_path)?;
-        history = History::from_json(
-            meta.get("history").map(String::as_str).unwrap_or("[]"),
-            &ckpt_path,
-        )?;
+        history = History::from_json(meta.get("history").map(String::as_str).unwrap_or("[]"), &ckpt_path)?;
         if !run.quiet {
-            eprintln!(
-                "resuming from {} (phase {}, epoch {})",
-                ckpt_path.display(),
-                phase + 1,
-                epoch
-            );
+            eprintln!("resuming from {} (phase {}, epoch {})", ckpt_path.display(), phase + 1, epoch);
         }
     }
     let phases = model.phases();
     while phase < phases.len() {
         let (name, epochs) = phases[phase];
         while epoch < epochs {
-            let ctx = EpochContext {
-                phase: name,
-                epoch,
-                epochs,
-                quiet: run.quiet,
-            };
+            let ctx = EpochContext { phase: name, epoch, epochs, quiet: run.quiet };
             let started = Instant::now();
             let values = model.train_epoch(phase, epoch, &ctx)?;
             let record = EpochRecord::new(name, epoch, started.elapsed().as_secs_f64(), values);
@@ -158,13 +135,7 @@ pub fn fit(model: &mut dyn Trainable, run: &RunOptions) -> Result<History> {
     Ok(history)
 }
 
-fn save_state(
-    model: &dyn Trainable,
-    path: &Path,
-    phase: usize,
-    epoch: usize,
-    history: &History,
-) -> Result<()> {
+fn save_state(model: &dyn Trainable, path: &Path, phase: usize, epoch: usize, history: &History) -> Result<()> {
     let meta = BTreeMap::from([
         ("phase".to_string(), phase.to_string()),
         ("epoch".to_string(), epoch.to_string()),
@@ -174,10 +145,8 @@ fn save_state(
 }
 
 fn meta_usize(meta: &BTreeMap<String, String>, key: &str, path: &Path) -> Result<usize> {
-    meta.get(key)
-        .and_then(|v| v.parse().ok())
-        .ok_or_else(|| CoreError::BadCheckpoint {
-            path: path.to_path_buf(),
-            problem: format!("metadata {key:?} missing or not a number"),
-        })
+    meta.get(key).and_then(|v| v.parse().ok()).ok_or_else(|| CoreError::BadCheckpoint {
+        path: path.to_path_buf(),
+        problem: format!("metadata {key:?} missing or not a number"),
+    })
 }

@@ -1,16 +1,14 @@
-//! Integration tests of the model crate on small generated data whose label and
-//! nuisances are known by construction (`tsd_data::synthetic`).
+//! The two-step model on generated data (`tsd_data::synthetic`).
 
 use std::path::Path;
 
 use tch::{Device, Tensor};
-use tsd_core::checkpoint::TensorMap;
 use tsd_core::config::Schedule;
-use tsd_core::train::{self, EpochContext, History, RunOptions, Trainable};
-use tsd_core::{CoreError, Disentangler, ModelSpec, TwoStepConfig, TwoStepModel, TwoStepTrainer};
-use tsd_data::{synthetic, Splits};
+use tsd_core::train::{self, History};
+use tsd_core::{ConfigFile, CoreError, Disentangler, ModelSpec, TwoStepConfig, TwoStepModel, TwoStepTrainer};
+use tsd_data::Splits;
 
-const CLASSES: usize = 4;
+use crate::common::{data, run, values, Interrupted, CLASSES};
 
 fn small_config(step1: usize, step2: usize) -> TwoStepConfig {
     let mut c = TwoStepConfig::mnist_released();
@@ -31,30 +29,14 @@ fn small_config(step1: usize, step2: usize) -> TwoStepConfig {
     c
 }
 
-fn data() -> Splits {
-    synthetic::splits(800, 200, 200, CLASSES, 1)
-}
-
 fn build(config: TwoStepConfig, splits: &Splits) -> TwoStepModel {
     let spec = ModelSpec::for_data(&splits.train, config.scaling).unwrap();
     TwoStepModel::new(config, spec, Device::Cpu)
 }
 
-fn run(dir: &Path, resume: bool) -> RunOptions {
-    RunOptions {
-        dir: dir.to_path_buf(),
-        resume,
-        quiet: std::env::var_os("TSD_TEST_VERBOSE").is_none(),
-    }
-}
-
 fn fit(model: &mut TwoStepModel, splits: &Splits, dir: &Path) -> History {
     let mut trainer = TwoStepTrainer::new(model, &splits.train, &splits.val);
     train::fit(&mut trainer, &run(dir, false)).unwrap()
-}
-
-fn values(history: &History, phase: &str, key: &str) -> Vec<f64> {
-    history.phase(phase).filter_map(|r| r.get(key)).collect()
 }
 
 fn all_weights(model: &TwoStepModel) -> Vec<(String, Tensor)> {
@@ -84,31 +66,18 @@ fn step1_beats_chance_and_step2_reconstructs_while_the_adversary_is_pushed_to_ch
         let history = fit(&mut model, &splits, dir.path());
 
         let val_acc = values(&history, "step1", "val_acc");
-        assert!(
-            *val_acc.last().unwrap() > 0.9,
-            "step-1 validation accuracy {val_acc:?} (chance {chance})"
-        );
+        assert!(*val_acc.last().unwrap() > 0.9, "step-1 validation accuracy {val_acc:?} (chance {chance})");
         let rec = values(&history, "step2", "val_rec");
-        assert!(
-            rec.last().unwrap() < &(rec[0] * 0.8),
-            "reconstruction did not fall: {rec:?}"
-        );
+        assert!(rec.last().unwrap() < &(rec[0] * 0.8), "reconstruction did not fall: {rec:?}");
         let adv = values(&history, "step2", "val_adv_acc");
         final_adv.push(adv[adv.len() - 3..].iter().sum::<f64>() / 3.0);
 
         let log = std::fs::read_to_string(dir.path().join(train::LOG_FILE)).unwrap();
-        assert!(
-            log.lines()
-                .any(|l| l.starts_with("step2,9,") && l.contains("val_adv_acc")),
-            "{log}"
-        );
+        assert!(log.lines().any(|l| l.starts_with("step2,9,") && l.contains("val_adv_acc")), "{log}");
     }
     // Without the adversarial term Z carries the label; with it the adversary is pushed toward chance.
     let (free, pressured) = (final_adv[0], final_adv[1]);
-    assert!(
-        free > chance + 0.3,
-        "with lambda_adv = 0 the adversary reads only {free} from Z"
-    );
+    assert!(free > chance + 0.3, "with lambda_adv = 0 the adversary reads only {free} from Z");
     assert!(
         pressured < free - 0.2 && pressured < chance + 0.2,
         "adversary on Z: {pressured} with the adversarial term, {free} without"
@@ -126,13 +95,7 @@ fn same_seed_and_config_give_the_same_weights_and_metrics() {
     let strip = |h: &History| {
         h.records
             .iter()
-            .map(|r| {
-                r.values
-                    .iter()
-                    .filter(|(k, _)| k != "samples_per_s")
-                    .cloned()
-                    .collect::<Vec<_>>()
-            })
+            .map(|r| r.values.iter().filter(|(k, _)| k != "samples_per_s").cloned().collect::<Vec<_>>())
             .collect::<Vec<_>>()
     };
     assert_eq!(strip(&ha), strip(&hb));
@@ -167,39 +130,6 @@ fn loading_a_file_that_is_not_a_model_names_the_file() {
     assert!(err.to_string().contains("junk.safetensors"), "{err}");
 }
 
-/// Wraps a trainer and fails (as a kill would) after `remaining` epochs.
-struct Interrupted<'a> {
-    inner: TwoStepTrainer<'a>,
-    remaining: usize,
-}
-
-impl Trainable for Interrupted<'_> {
-    fn phases(&self) -> Vec<(&'static str, usize)> {
-        self.inner.phases()
-    }
-    fn train_epoch(
-        &mut self,
-        phase: usize,
-        epoch: usize,
-        ctx: &EpochContext,
-    ) -> tsd_core::Result<Vec<(&'static str, f64)>> {
-        if self.remaining == 0 {
-            return Err(CoreError::Data("simulated interruption".into()));
-        }
-        self.remaining -= 1;
-        self.inner.train_epoch(phase, epoch, ctx)
-    }
-    fn end_phase(&mut self, phase: usize) -> tsd_core::Result<()> {
-        self.inner.end_phase(phase)
-    }
-    fn state(&self) -> Vec<(String, Tensor)> {
-        self.inner.state()
-    }
-    fn load_state(&mut self, tensors: &TensorMap, path: &Path) -> tsd_core::Result<()> {
-        self.inner.load_state(tensors, path)
-    }
-}
-
 #[test]
 fn an_interrupted_run_resumes_to_the_same_result_as_an_uninterrupted_one() {
     let splits = data();
@@ -210,10 +140,7 @@ fn an_interrupted_run_resumes_to_the_same_result_as_an_uninterrupted_one() {
     for stop_after in [1, 3] {
         let dir = d2.path().join(format!("stop{stop_after}"));
         let mut first = build(small_config(2, 2), &splits);
-        let mut interrupted = Interrupted {
-            inner: TwoStepTrainer::new(&mut first, &splits.train, &splits.val),
-            remaining: stop_after,
-        };
+        let mut interrupted = Interrupted::new(TwoStepTrainer::new(&mut first, &splits.train, &splits.val), stop_after);
         assert!(train::fit(&mut interrupted, &run(&dir, false)).is_err());
         // Without --resume an existing checkpoint is refused, not overwritten.
         let mut again = build(small_config(2, 2), &splits);
@@ -235,10 +162,7 @@ fn a_loss_turning_nan_stops_training_and_keeps_the_last_good_checkpoint() {
     let splits = data();
     let dir = tempfile::tempdir().unwrap();
     let mut model = build(small_config(3, 0), &splits);
-    let mut interrupted = Interrupted {
-        inner: TwoStepTrainer::new(&mut model, &splits.train, &splits.val),
-        remaining: 1,
-    };
+    let mut interrupted = Interrupted::new(TwoStepTrainer::new(&mut model, &splits.train, &splits.val), 1);
     assert!(train::fit(&mut interrupted, &run(dir.path(), false)).is_err());
     let ckpt = dir.path().join(train::CHECKPOINT_FILE);
     let good = std::fs::read(&ckpt).unwrap();
@@ -254,11 +178,7 @@ fn a_loss_turning_nan_stops_training_and_keeps_the_last_good_checkpoint() {
         }
         other => panic!("expected NonFinite, got {other}"),
     }
-    assert_eq!(
-        std::fs::read(&ckpt).unwrap(),
-        good,
-        "the last good checkpoint was overwritten"
-    );
+    assert_eq!(std::fs::read(&ckpt).unwrap(), good, "the last good checkpoint was overwritten");
 }
 
 #[test]
@@ -267,12 +187,7 @@ fn committed_config_files_equal_the_presets() {
     for name in ["mnist", "sprites", "cars3d", "norb"] {
         let path = root.join(format!("two-step-{name}.toml"));
         let file = TwoStepConfig::load(&path).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(
-            file,
-            TwoStepConfig::preset(name).unwrap(),
-            "{} differs from the preset",
-            path.display()
-        );
+        assert_eq!(file, TwoStepConfig::preset(name).unwrap(), "{} differs from the preset", path.display());
     }
 }
 

@@ -1,0 +1,162 @@
+//! Train a method on a dataset into a run folder, then measure its codes with
+//! fresh probes fitted on train codes and scored on held-out test codes.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+use tch::Device;
+use tsd_core::train::{History, RunOptions};
+use tsd_core::{device_name, encode_dataset, train_method, Disentangler, MethodConfig, TrainedModel, TwoStepEval};
+use tsd_data::{Dataset, Splits};
+use tsd_metrics::{probe_codes, probe_nuisances, LabelledCodes, LeakageReport, NuisanceScores, ProbeOptions};
+
+/// File names inside a run folder.
+pub const CONFIG_FILE: &str = "config.toml";
+/// The trained model.
+pub const MODEL_FILE: &str = "model.safetensors";
+/// The run's figures.
+pub const SUMMARY_FILE: &str = "summary.json";
+
+/// Probes of one code (S or Z) of a model.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CodeAudit {
+    /// Label probes (logistic, kNN, MLP), chance, per-dimension MI.
+    pub label: LeakageReport,
+    /// Logistic probes of each nuisance factor.
+    pub nuisances: Vec<NuisanceScores>,
+}
+
+/// Everything a run measured; written to `summary.json`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RunSummary {
+    /// Dataset name.
+    pub dataset: String,
+    /// Method name.
+    pub method: String,
+    /// Where it ran.
+    pub device: String,
+    /// Training images.
+    pub train_images: usize,
+    /// Test images.
+    pub test_images: usize,
+    /// Epochs over all phases.
+    pub epochs: usize,
+    /// Wall time of training and probing, seconds.
+    pub wall_seconds: f64,
+    /// Mean squared reconstruction error on the test set, in the model's input scaling.
+    pub test_reconstruction_mse: f64,
+    /// The two-step model's own classifier and adversary on the test set.
+    pub own_networks: Option<TwoStepEval>,
+    /// Fresh probes on S.
+    pub s: CodeAudit,
+    /// Fresh probes on Z.
+    pub z: CodeAudit,
+}
+
+/// How to run one method on one dataset.
+#[derive(Debug, Clone)]
+pub struct RunRequest {
+    /// The method and its hyper-parameters.
+    pub config: MethodConfig,
+    /// Run folder.
+    pub out: PathBuf,
+    /// Continue from the folder's checkpoint.
+    pub resume: bool,
+    /// Hide progress output.
+    pub quiet: bool,
+    /// Where to train.
+    pub device: Device,
+    /// Which probes to run.
+    pub probes: ProbeOptions,
+}
+
+/// Trains (or resumes) the run, saves model and config, probes S and Z and
+/// writes `summary.json`. A run whose config differs from the folder's is refused.
+pub fn train_and_audit(request: &RunRequest, splits: &Splits) -> Result<(TrainedModel, History, RunSummary)> {
+    let started = Instant::now();
+    let out = &request.out;
+    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    check_or_write_config(&request.config, &out.join(CONFIG_FILE), request.resume)?;
+    let run = RunOptions { dir: out.clone(), resume: request.resume, quiet: request.quiet };
+    let (model, history) = train_method(&request.config, splits, request.device, &run)?;
+    model.save(&out.join(MODEL_FILE))?;
+    if !request.quiet {
+        eprintln!("probing S and Z of {} on {} ...", request.config.method(), splits.train.name);
+    }
+    let (s, z) = audit_codes(model.disentangler(), splits, &request.probes)?;
+    let summary = RunSummary {
+        dataset: splits.train.name.clone(),
+        method: request.config.method().to_string(),
+        device: device_name(request.device),
+        train_images: splits.train.len(),
+        test_images: splits.test.len(),
+        epochs: request.config.total_epochs(),
+        wall_seconds: started.elapsed().as_secs_f64(),
+        test_reconstruction_mse: reconstruction_mse(model.disentangler(), &splits.test)?,
+        own_networks: match &model {
+            TrainedModel::TwoStep(m) => Some(m.evaluate(&splits.test)),
+            TrainedModel::Mathieu(_) => None,
+        },
+        s,
+        z,
+    };
+    let path = out.join(SUMMARY_FILE);
+    tsd_core::checkpoint::write_atomic(&path, serde_json::to_string_pretty(&summary)?.as_bytes())?;
+    Ok((model, history, summary))
+}
+
+/// Refuses to resume a run with another config than the one it started with.
+fn check_or_write_config(config: &MethodConfig, path: &Path, resume: bool) -> Result<()> {
+    if resume && path.exists() {
+        let saved = MethodConfig::load(config.method(), path)?;
+        anyhow::ensure!(
+            &saved == config,
+            "{}: the run was started with another config; resume with the same options",
+            path.display()
+        );
+        return Ok(());
+    }
+    config.save(path)?;
+    Ok(())
+}
+
+/// Probes of S and of Z: label probes fitted on train codes, scored on test codes,
+/// and logistic probes of every nuisance factor.
+pub fn audit_codes(model: &dyn Disentangler, splits: &Splits, probes: &ProbeOptions) -> Result<(CodeAudit, CodeAudit)> {
+    let batch = 500;
+    let (s_train, z_train) = encode_dataset(model, &splits.train, batch)?;
+    let (s_test, z_test) = encode_dataset(model, &splits.test, batch)?;
+    let audit = |train: ndarray::Array2<f32>, test: ndarray::Array2<f32>| -> Result<CodeAudit> {
+        let nuisances = match &probes.logistic {
+            Some(params) if !splits.train.nuisances.is_empty() => probe_nuisances(
+                train.view(),
+                &splits.train.nuisances,
+                test.view(),
+                &splits.test.nuisances,
+                params,
+                &probes.bootstrap,
+            )?,
+            _ => Vec::new(),
+        };
+        let train = LabelledCodes::new(train, splits.train.labels.clone())?;
+        let test = LabelledCodes::new(test, splits.test.labels.clone())?;
+        Ok(CodeAudit { label: probe_codes(&train, &test, probes)?, nuisances })
+    };
+    Ok((audit(s_train, s_test)?, audit(z_train, z_test)?))
+}
+
+/// Mean squared error of `model`'s reconstructions of `data`.
+pub fn reconstruction_mse(model: &dyn Disentangler, data: &Dataset) -> Result<f64> {
+    let mut total = 0.0;
+    for start in (0..data.len()).step_by(500) {
+        let indices: Vec<usize> = (start..(start + 500).min(data.len())).collect();
+        let x = tsd_core::images_to_tensor(&data.select(&indices).images, model.normalization(), model.device());
+        let codes = model.encode(&x);
+        let rec = model.decode(&codes.s, &codes.z);
+        total += rec.mse_loss(&x, tch::Reduction::Sum).double_value(&[]);
+    }
+    let (c, h, w) = data.image_shape();
+    Ok(total / (data.len() * c * h * w).max(1) as f64)
+}

@@ -1,0 +1,6 @@
+//! Integration tests of the model crate (one binary, so libtorch is linked once),
+//! on small generated data whose label and nuisances are known by construction.
+
+mod common;
+mod mathieu;
+mod two_step;

@@ -1,0 +1,107 @@
+//! Where the data lives.
+//!
+//! Each dataset is a sub-folder (`mnist/`, `sprites/`, `cars3d/`, `norb/`) of a
+//! data folder. The data folders tried, in order:
+//! 1. an explicit `--data-dir`, if given (then only it);
+//! 2. otherwise the environment variable `TSD_DATA_DIR`, if set;
+//! 3. `<workspace>/data`;
+//! 4. `<workspace>/../shared/data`,
+//!
+//! where `<workspace>` is the root of the workspace this crate was built in.
+//! The first folder holding all of a dataset's files wins.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::{DataError, Result};
+use crate::DatasetKind;
+
+/// Environment variable naming a data folder.
+pub const DATA_DIR_ENV: &str = "TSD_DATA_DIR";
+
+/// Where small NORB can be downloaded (it is not shipped with tsd).
+pub const NORB_URL: &str = "https://cs.nyu.edu/~ylclab/data/norb-v1.0-small/";
+
+/// The data folders to try, in order (see the module docs).
+pub fn data_dirs(explicit: Option<&Path>) -> Vec<PathBuf> {
+    let env = std::env::var_os(DATA_DIR_ENV).map(PathBuf::from);
+    let workspace = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).canonicalize().ok();
+    candidate_dirs(explicit, env.as_deref(), workspace.as_deref())
+}
+
+/// The search order of [`data_dirs`] for a given explicit folder, value of
+/// `TSD_DATA_DIR` (an empty value counts as unset) and workspace root.
+pub fn candidate_dirs(explicit: Option<&Path>, env: Option<&Path>, workspace: Option<&Path>) -> Vec<PathBuf> {
+    if let Some(dir) = explicit {
+        return vec![dir.to_path_buf()];
+    }
+    let mut dirs = Vec::new();
+    if let Some(env) = env.filter(|p| !p.as_os_str().is_empty()) {
+        dirs.push(env.to_path_buf());
+    }
+    if let Some(ws) = workspace {
+        dirs.push(ws.join("data"));
+        let shared = ws.join("../shared/data");
+        dirs.push(shared.canonicalize().unwrap_or(shared));
+    }
+    dirs
+}
+
+/// Files a dataset's folder must hold (each also accepted with `.gz` appended).
+pub fn expected_files(kind: DatasetKind) -> &'static [&'static str] {
+    match kind {
+        DatasetKind::Mnist => &crate::mnist::FILES,
+        DatasetKind::Sprites => &crate::sprites::FILES,
+        DatasetKind::Cars3d => &crate::cars3d::FILES,
+        DatasetKind::Norb => &crate::norb::FILES,
+    }
+}
+
+/// `dir/name.gz` if it exists, else `dir/name` if it exists.
+pub fn find_file(dir: &Path, name: &str) -> Option<PathBuf> {
+    let gz = dir.join(format!("{name}.gz"));
+    if gz.is_file() {
+        return Some(gz);
+    }
+    let raw = dir.join(name);
+    raw.is_file().then_some(raw)
+}
+
+/// Like [`find_file`], but a missing file is a [`DataError::MissingDataset`]
+/// that names `dir` and the file.
+pub fn require_file(kind: DatasetKind, dir: &Path, name: &str) -> Result<PathBuf> {
+    find_file(dir, name).ok_or_else(|| missing(kind, vec![dir.to_path_buf()], &[name]))
+}
+
+/// The folder holding `kind`'s files: the `<kind>/` sub-folder of the first
+/// data folder (see [`data_dirs`]) that has all of them.
+pub fn locate(kind: DatasetKind, explicit: Option<&Path>) -> Result<PathBuf> {
+    let files = expected_files(kind);
+    let mut searched = Vec::new();
+    for base in data_dirs(explicit) {
+        let dir = base.join(kind.dir_name());
+        if files.iter().all(|f| find_file(&dir, f).is_some()) {
+            return Ok(dir);
+        }
+        searched.push(dir);
+    }
+    Err(missing(kind, searched, files))
+}
+
+fn missing(kind: DatasetKind, searched: Vec<PathBuf>, files: &[&str]) -> DataError {
+    let hint = match kind {
+        DatasetKind::Norb => Some(format!(
+            "small NORB is not shipped with tsd: download the six files from {NORB_URL} \
+             into a `norb/` folder of a data folder (they may stay gzipped)"
+        )),
+        _ => Some(format!(
+            "put the files in a `{}/` folder of a data folder, or pass --data-dir / set {DATA_DIR_ENV}",
+            kind.dir_name()
+        )),
+    };
+    DataError::MissingDataset {
+        dataset: kind.to_string(),
+        searched,
+        expected: files.iter().map(|s| s.to_string()).collect(),
+        hint,
+    }
+}

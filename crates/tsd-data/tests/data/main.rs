@@ -1,0 +1,11 @@
+//! Integration tests of tsd-data, in one binary (see the modules).
+
+mod common;
+mod datasets;
+mod errors;
+mod formats;
+mod fuzz;
+mod locate;
+mod real;
+mod resize;
+mod splits;

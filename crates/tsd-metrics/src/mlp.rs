@@ -1,0 +1,421 @@
+//! The nonlinear probe of Jha et al. (ECCV 2018, REFERENCE §3): an MLP
+//! `z -> 256 -> 256 -> classes`, BatchNorm and LeakyReLU(0.2) after each
+//! hidden layer, trained with Adam on train codes (standardised with the
+//! train statistics), early-stopped on a seeded validation slice of train.
+//! Feature `mlp`; links libtorch.
+//!
+//! Seeded: `tch::manual_seed(seed)` before the weights are drawn, and a
+//! ChaCha8 stream from the same seed for the validation slice and the batch
+//! order. On the CPU two fits with the same seed give the same probe.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use linfa::ParamGuard;
+use ndarray::{s, ArrayView2};
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+use tch::nn::{self, ModuleT, OptimizerConfig};
+use tch::{Device, Kind, Tensor};
+
+use crate::codes::{check_train_labels, class_counts, LabelledCodes};
+use crate::error::{MetricsError, Result};
+use crate::probe::Probe;
+use crate::standardize::Standardizer;
+
+/// Rows per forward pass when predicting.
+const PREDICT_BATCH: usize = 4096;
+
+/// Checked hyper-parameters of [`MlpProbe`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MlpProbeValidParams {
+    hidden: usize,
+    learning_rate: f64,
+    batch_size: usize,
+    max_epochs: usize,
+    patience: usize,
+    validation_fraction: f64,
+    seed: u64,
+    cuda_device: Option<usize>,
+}
+
+impl Default for MlpProbeValidParams {
+    fn default() -> Self {
+        MlpProbeValidParams {
+            hidden: 256,
+            learning_rate: 1e-3,
+            batch_size: 128,
+            max_epochs: 100,
+            patience: 5,
+            validation_fraction: 0.1,
+            seed: 0,
+            cuda_device: None,
+        }
+    }
+}
+
+impl MlpProbeValidParams {
+    /// Width of both hidden layers.
+    pub fn hidden(&self) -> usize {
+        self.hidden
+    }
+
+    /// Adam learning rate.
+    pub fn learning_rate(&self) -> f64 {
+        self.learning_rate
+    }
+
+    /// Mini-batch size.
+    pub fn batch_size(&self) -> usize {
+        self.batch_size
+    }
+
+    /// Most epochs.
+    pub fn max_epochs(&self) -> usize {
+        self.max_epochs
+    }
+
+    /// Epochs without a better validation loss before stopping.
+    pub fn patience(&self) -> usize {
+        self.patience
+    }
+
+    /// Share of train held out for early stopping.
+    pub fn validation_fraction(&self) -> f64 {
+        self.validation_fraction
+    }
+
+    /// Seed of the weights, the validation slice and the batch order.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// Where the network runs.
+    pub fn device(&self) -> Device {
+        self.cuda_device.map_or(Device::Cpu, Device::Cuda)
+    }
+
+    /// Trains the probe on `train`; keeps the weights of the epoch with the
+    /// lowest validation loss.
+    pub fn fit(&self, train: &LabelledCodes) -> Result<MlpProbe> {
+        train.validate()?;
+        check_train_labels(&train.y)?;
+        let n_val = ((train.len() as f64 * self.validation_fraction).ceil() as usize).max(1);
+        let needed = n_val + 2;
+        if train.len() < needed {
+            return Err(MetricsError::TooFewExamples {
+                what: "the MLP probe (a validation slice and a batch of two)".into(),
+                found: train.len(),
+                needed,
+            });
+        }
+        let device = self.device();
+        let standardizer = Standardizer::fit(train.x.view())?;
+        let x = standardizer.transform_f32(train.x.view())?;
+        let classes = train.classes();
+        let mut compact = vec![0i64; train.n_classes()];
+        for (i, &c) in classes.iter().enumerate() {
+            compact[c] = i as i64;
+        }
+        let targets: Vec<i64> = train.y.iter().map(|&c| compact[c]).collect();
+
+        let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
+        let mut order: Vec<usize> = (0..train.len()).collect();
+        order.shuffle(&mut rng);
+        let (val_idx, fit_idx) = order.split_at(n_val);
+        let gather = |idx: &[usize]| -> Result<(Tensor, Tensor)> {
+            let xs: Vec<f32> = idx.iter().flat_map(|&i| x.row(i).to_vec()).collect();
+            let ys: Vec<i64> = idx.iter().map(|&i| targets[i]).collect();
+            let xs = Tensor::f_from_slice(&xs)?.f_reshape([idx.len() as i64, x.ncols() as i64])?.f_to_device(device)?;
+            Ok((xs, Tensor::f_from_slice(&ys)?.f_to_device(device)?))
+        };
+        let (x_fit, y_fit) = gather(fit_idx)?;
+        let (x_val, y_val) = gather(val_idx)?;
+
+        tch::manual_seed(self.seed as i64);
+        let vs = nn::VarStore::new(device);
+        let net = Net::new(&vs.root(), x.ncols(), self.hidden, classes.len());
+        let mut opt = nn::Adam::default().build(&vs, self.learning_rate)?;
+
+        let mut best_loss = f64::INFINITY;
+        let mut best: HashMap<String, Tensor> = snapshot(&vs);
+        let mut stale = 0;
+        let mut epochs = 0;
+        let mut batch_order: Vec<i64> = (0..fit_idx.len() as i64).collect();
+        for _ in 0..self.max_epochs {
+            epochs += 1;
+            batch_order.shuffle(&mut rng);
+            for chunk in batch_order.chunks(self.batch_size) {
+                if chunk.len() < 2 {
+                    continue; // BatchNorm needs two rows in training mode
+                }
+                let idx = Tensor::f_from_slice(chunk)?.f_to_device(device)?;
+                let xs = x_fit.f_index_select(0, &idx)?;
+                let ys = y_fit.f_index_select(0, &idx)?;
+                let loss = net.forward_t(&xs, true).cross_entropy_for_logits(&ys);
+                opt.backward_step(&loss);
+            }
+            let val_loss =
+                tch::no_grad(|| net.forward_t(&x_val, false).cross_entropy_for_logits(&y_val).double_value(&[]));
+            if val_loss < best_loss {
+                best_loss = val_loss;
+                best = snapshot(&vs);
+                stale = 0;
+            } else {
+                stale += 1;
+                if stale >= self.patience {
+                    break;
+                }
+            }
+        }
+        restore(&vs, &best);
+        Ok(MlpProbe {
+            vs,
+            net,
+            standardizer,
+            classes,
+            class_counts: class_counts(&train.y),
+            device,
+            epochs,
+            best_validation_loss: best_loss,
+        })
+    }
+}
+
+/// Detached copies of every variable (weights and BatchNorm statistics).
+fn snapshot(vs: &nn::VarStore) -> HashMap<String, Tensor> {
+    vs.variables().into_iter().map(|(name, t)| (name, t.detach().copy())).collect()
+}
+
+fn restore(vs: &nn::VarStore, saved: &HashMap<String, Tensor>) {
+    tch::no_grad(|| {
+        for (name, mut t) in vs.variables() {
+            if let Some(src) = saved.get(&name) {
+                t.copy_(src);
+            }
+        }
+    });
+}
+
+/// Unchecked hyper-parameters of [`MlpProbe`].
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct MlpProbeParams(MlpProbeValidParams);
+
+impl MlpProbeParams {
+    /// The defaults (Jha et al.'s probe).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Width of both hidden layers; default 256 (Jha et al.).
+    pub fn hidden(mut self, hidden: usize) -> Self {
+        self.0.hidden = hidden;
+        self
+    }
+
+    /// Adam learning rate; default 1e-3.
+    pub fn learning_rate(mut self, learning_rate: f64) -> Self {
+        self.0.learning_rate = learning_rate;
+        self
+    }
+
+    /// Mini-batch size; default 128.
+    pub fn batch_size(mut self, batch_size: usize) -> Self {
+        self.0.batch_size = batch_size;
+        self
+    }
+
+    /// Most epochs; default 100.
+    pub fn max_epochs(mut self, max_epochs: usize) -> Self {
+        self.0.max_epochs = max_epochs;
+        self
+    }
+
+    /// Epochs without a better validation loss before stopping; default 5.
+    pub fn patience(mut self, patience: usize) -> Self {
+        self.0.patience = patience;
+        self
+    }
+
+    /// Share of train held out for early stopping; default 0.1.
+    pub fn validation_fraction(mut self, fraction: f64) -> Self {
+        self.0.validation_fraction = fraction;
+        self
+    }
+
+    /// Seed of the weights, the validation slice and the batch order; default 0.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.0.seed = seed;
+        self
+    }
+
+    /// Run on this CUDA device instead of the CPU (the default).
+    pub fn cuda_device(mut self, device: Option<usize>) -> Self {
+        self.0.cuda_device = device;
+        self
+    }
+
+    /// Checks the parameters, then trains on `train`.
+    pub fn fit(&self, train: &LabelledCodes) -> Result<MlpProbe> {
+        self.check_ref()?.fit(train)
+    }
+}
+
+impl ParamGuard for MlpProbeParams {
+    type Checked = MlpProbeValidParams;
+    type Error = MetricsError;
+
+    fn check_ref(&self) -> Result<&Self::Checked> {
+        let p = &self.0;
+        let positive = [
+            ("hidden", p.hidden),
+            ("batch_size", p.batch_size),
+            ("max_epochs", p.max_epochs),
+            ("patience", p.patience),
+        ];
+        for (name, value) in positive {
+            if value == 0 {
+                return Err(MetricsError::InvalidParameter { name, reason: "must be at least 1".into() });
+            }
+        }
+        if p.batch_size < 2 {
+            return Err(MetricsError::InvalidParameter {
+                name: "batch_size",
+                reason: "BatchNorm needs at least 2 rows per batch".into(),
+            });
+        }
+        if !(p.learning_rate.is_finite() && p.learning_rate > 0.0) {
+            return Err(MetricsError::InvalidParameter {
+                name: "learning_rate",
+                reason: format!("must be finite and > 0, got {}", p.learning_rate),
+            });
+        }
+        if !(p.validation_fraction > 0.0 && p.validation_fraction < 1.0) {
+            return Err(MetricsError::InvalidParameter {
+                name: "validation_fraction",
+                reason: format!("must lie in (0, 1), got {}", p.validation_fraction),
+            });
+        }
+        Ok(p)
+    }
+
+    fn check(self) -> Result<Self::Checked> {
+        self.check_ref()?;
+        Ok(self.0)
+    }
+}
+
+/// `z -> hidden -> hidden -> classes`, BatchNorm + LeakyReLU(0.2) after each
+/// hidden Linear.
+#[derive(Debug)]
+struct Net {
+    fc1: nn::Linear,
+    bn1: nn::BatchNorm,
+    fc2: nn::Linear,
+    bn2: nn::BatchNorm,
+    out: nn::Linear,
+}
+
+impl Net {
+    fn new(p: &nn::Path, input: usize, hidden: usize, classes: usize) -> Net {
+        let (i, h, c) = (input as i64, hidden as i64, classes as i64);
+        Net {
+            fc1: nn::linear(p / "fc1", i, h, Default::default()),
+            bn1: nn::batch_norm1d(p / "bn1", h, Default::default()),
+            fc2: nn::linear(p / "fc2", h, h, Default::default()),
+            bn2: nn::batch_norm1d(p / "bn2", h, Default::default()),
+            out: nn::linear(p / "out", h, c, Default::default()),
+        }
+    }
+}
+
+fn leaky_relu(xs: Tensor) -> Tensor {
+    xs.maximum(&(&xs * 0.2))
+}
+
+impl ModuleT for Net {
+    /// `xs`: `(B, D)` f32 -> logits `(B, classes)`.
+    fn forward_t(&self, xs: &Tensor, train: bool) -> Tensor {
+        let h = leaky_relu(xs.apply(&self.fc1).apply_t(&self.bn1, train));
+        let h = leaky_relu(h.apply(&self.fc2).apply_t(&self.bn2, train));
+        h.apply(&self.out)
+    }
+}
+
+/// A trained MLP probe.
+pub struct MlpProbe {
+    #[allow(dead_code)] // owns the variables `net` uses
+    vs: nn::VarStore,
+    net: Net,
+    standardizer: Standardizer,
+    classes: Vec<usize>,
+    class_counts: Vec<usize>,
+    device: Device,
+    epochs: usize,
+    best_validation_loss: f64,
+}
+
+impl fmt::Debug for MlpProbe {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MlpProbe")
+            .field("classes", &self.classes)
+            .field("device", &self.device)
+            .field("epochs", &self.epochs)
+            .field("best_validation_loss", &self.best_validation_loss)
+            .finish_non_exhaustive()
+    }
+}
+
+impl MlpProbe {
+    /// Default hyper-parameters, to adjust and then `fit`.
+    pub fn params() -> MlpProbeParams {
+        MlpProbeParams::new()
+    }
+
+    /// Epochs run before stopping.
+    pub fn epochs(&self) -> usize {
+        self.epochs
+    }
+
+    /// Validation cross-entropy of the kept weights.
+    pub fn best_validation_loss(&self) -> f64 {
+        self.best_validation_loss
+    }
+
+    /// Classes seen in train, ascending (the network's outputs).
+    pub fn classes(&self) -> &[usize] {
+        &self.classes
+    }
+}
+
+impl Probe for MlpProbe {
+    fn predict(&self, x: ArrayView2<f32>) -> Result<Vec<usize>> {
+        let x = self.standardizer.transform_f32(x)?;
+        let mut out = Vec::with_capacity(x.nrows());
+        for start in (0..x.nrows()).step_by(PREDICT_BATCH) {
+            let block = x.slice(s![start..(start + PREDICT_BATCH).min(x.nrows()), ..]);
+            let flat: Vec<f32> = block.iter().copied().collect();
+            let xs = Tensor::f_from_slice(&flat)?
+                .f_reshape([block.nrows() as i64, block.ncols() as i64])?
+                .f_to_device(self.device)?;
+            let best = tch::no_grad(|| self.net.forward_t(&xs, false).argmax(1, false))
+                .f_to_kind(Kind::Int64)?
+                .f_to_device(Device::Cpu)?;
+            let best: Vec<i64> = Vec::<i64>::try_from(&best)?;
+            out.extend(best.into_iter().map(|i| self.classes[i as usize]));
+        }
+        Ok(out)
+    }
+
+    fn train_class_counts(&self) -> &[usize] {
+        &self.class_counts
+    }
+
+    fn dim(&self) -> usize {
+        self.standardizer.dim()
+    }
+}

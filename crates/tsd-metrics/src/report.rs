@@ -1,0 +1,297 @@
+//! One code's leakage report: every probe's scores plus the per-dimension
+//! mutual information, as a table for people, CSV/JSON for files and HTML
+//! for notebooks.
+
+use std::fmt::{self, Write as _};
+
+use serde::{Deserialize, Serialize};
+
+use crate::codes::{check_split, majority_rate, LabelledCodes};
+use crate::error::{MetricsError, Result};
+use crate::knn::KnnProbeParams;
+use crate::logistic::LogisticProbeParams;
+use crate::mutual_info::{mutual_information, MiOptions, MutualInfo};
+use crate::probe::{Probe, ProbeFamily};
+use crate::scores::{BootstrapOptions, ProbeScores};
+
+/// Dimensions listed by the `Display` table (all of them go to CSV/JSON).
+const DISPLAY_TOP_DIMS: usize = 10;
+
+/// Which probes [`probe_codes`] runs and how.
+///
+/// Build from `ProbeOptions::default()` (with `..Default::default()` or the
+/// builder methods) so code keeps compiling whether or not the `mlp` feature
+/// adds its field.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ProbeOptions {
+    /// Linear probe; default on with scikit-learn's defaults.
+    pub logistic: Option<LogisticProbeParams>,
+    /// k-NN probe; default on, k = 5.
+    pub knn: Option<KnnProbeParams>,
+    /// MLP probe; default off (it trains a network).
+    #[cfg(feature = "mlp")]
+    pub mlp: Option<crate::mlp::MlpProbeParams>,
+    /// Per-dimension mutual information on the train codes; default on, 20 bins.
+    pub mutual_info: Option<MiOptions>,
+    /// Confidence intervals of the accuracies.
+    pub bootstrap: BootstrapOptions,
+}
+
+impl Default for ProbeOptions {
+    fn default() -> Self {
+        ProbeOptions {
+            logistic: Some(LogisticProbeParams::default()),
+            knn: Some(KnnProbeParams::default()),
+            #[cfg(feature = "mlp")]
+            mlp: None,
+            mutual_info: Some(MiOptions::default()),
+            bootstrap: BootstrapOptions::default(),
+        }
+    }
+}
+
+impl ProbeOptions {
+    /// Sets (or with `None` skips) the linear probe.
+    pub fn logistic(mut self, params: Option<LogisticProbeParams>) -> Self {
+        self.logistic = params;
+        self
+    }
+
+    /// Sets (or with `None` skips) the k-NN probe.
+    pub fn knn(mut self, params: Option<KnnProbeParams>) -> Self {
+        self.knn = params;
+        self
+    }
+
+    /// Sets (or with `None` skips) the MLP probe.
+    #[cfg(feature = "mlp")]
+    pub fn mlp(mut self, params: Option<crate::mlp::MlpProbeParams>) -> Self {
+        self.mlp = params;
+        self
+    }
+
+    /// Sets (or with `None` skips) the mutual-information table.
+    pub fn mutual_info(mut self, options: Option<MiOptions>) -> Self {
+        self.mutual_info = options;
+        self
+    }
+
+    /// Sets the bootstrap of the confidence intervals.
+    pub fn bootstrap(mut self, options: BootstrapOptions) -> Self {
+        self.bootstrap = options;
+        self
+    }
+}
+
+/// One probe's scores in a report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProbeResult {
+    /// Which probe.
+    pub family: ProbeFamily,
+    /// Its scores on the test codes.
+    pub scores: ProbeScores,
+}
+
+/// How much one code carries about the label.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LeakageReport {
+    /// Train examples.
+    pub n_train: usize,
+    /// Test examples.
+    pub n_test: usize,
+    /// Code width.
+    pub dim: usize,
+    /// Classes in the train labels.
+    pub n_classes: usize,
+    /// Share of the most frequent test label.
+    pub chance: f64,
+    /// Scores of each probe run, in the order logistic, knn, mlp.
+    pub probes: Vec<ProbeResult>,
+    /// Per-dimension mutual information (train codes), when asked for.
+    pub mutual_info: Option<MutualInfo>,
+}
+
+/// Fits the probes of `options` on `train`, scores them on `test`, and
+/// measures the per-dimension mutual information of the train codes.
+///
+/// Errors before fitting anything when the inputs are unusable (widths
+/// differ, one train class, a test label unseen in train, NaN, empty).
+pub fn probe_codes(train: &LabelledCodes, test: &LabelledCodes, options: &ProbeOptions) -> Result<LeakageReport> {
+    check_split(train, test)?;
+    options.bootstrap.check()?;
+    let mut probes = Vec::new();
+    let mut run = |family: ProbeFamily, probe: &dyn Probe| -> Result<()> {
+        probes.push(ProbeResult { family, scores: probe.score(test, &options.bootstrap)? });
+        Ok(())
+    };
+    if let Some(params) = &options.logistic {
+        run(ProbeFamily::Logistic, &params.fit(train)?)?;
+    }
+    if let Some(params) = &options.knn {
+        run(ProbeFamily::Knn, &params.fit(train)?)?;
+    }
+    #[cfg(feature = "mlp")]
+    if let Some(params) = &options.mlp {
+        run(ProbeFamily::Mlp, &params.fit(train)?)?;
+    }
+    let mutual_info = options.mutual_info.as_ref().map(|o| mutual_information(train, o)).transpose()?;
+    Ok(LeakageReport {
+        n_train: train.len(),
+        n_test: test.len(),
+        dim: train.dim(),
+        n_classes: train.classes().len(),
+        chance: majority_rate(&test.y),
+        probes,
+        mutual_info,
+    })
+}
+
+/// One row of [`LeakageReport::to_csv`].
+#[derive(Serialize)]
+struct CsvRow {
+    probe: ProbeFamily,
+    accuracy: f64,
+    balanced_accuracy: f64,
+    macro_f1: f64,
+    chance: f64,
+    leakage: f64,
+    ci_low: f64,
+    ci_high: f64,
+    n_train: usize,
+    n_test: usize,
+    n_classes: usize,
+    dim: usize,
+}
+
+impl LeakageReport {
+    /// The scores of `family`, if it was run.
+    pub fn scores(&self, family: ProbeFamily) -> Option<&ProbeScores> {
+        self.probes.iter().find(|p| p.family == family).map(|p| &p.scores)
+    }
+
+    /// One CSV row per probe (header `probe,accuracy,balanced_accuracy,
+    /// macro_f1,chance,leakage,ci_low,ci_high,n_train,n_test,n_classes,dim`).
+    pub fn to_csv(&self) -> Result<String> {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        for p in &self.probes {
+            let s = &p.scores;
+            w.serialize(CsvRow {
+                probe: p.family,
+                accuracy: s.accuracy,
+                balanced_accuracy: s.balanced_accuracy,
+                macro_f1: s.macro_f1,
+                chance: s.chance,
+                leakage: s.leakage,
+                ci_low: s.ci_low,
+                ci_high: s.ci_high,
+                n_train: s.n_train,
+                n_test: s.n_test,
+                n_classes: s.n_classes,
+                dim: self.dim,
+            })
+            .map_err(|e| MetricsError::Serialise(e.to_string()))?;
+        }
+        finish_csv(w)
+    }
+
+    /// One CSV row per dimension (header `dim,mi,normalised`), in dimension
+    /// order; empty when mutual information was not asked for.
+    pub fn mutual_info_csv(&self) -> Result<String> {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        for d in self.mutual_info.iter().flat_map(|m| &m.dims) {
+            w.serialize(d).map_err(|e| MetricsError::Serialise(e.to_string()))?;
+        }
+        finish_csv(w)
+    }
+
+    /// The whole report as pretty JSON.
+    pub fn to_json(&self) -> Result<String> {
+        serde_json::to_string_pretty(self).map_err(|e| MetricsError::Serialise(e.to_string()))
+    }
+
+    /// The report as an HTML table (probes), followed by the mutual
+    /// information table when present.
+    pub fn to_html(&self) -> String {
+        let mut h = String::new();
+        let _ = write!(
+            h,
+            "<table><caption>Leakage: {} train / {} test codes, {} dims, {} classes, chance {:.4}</caption>\
+             <tr><th>probe</th><th>accuracy</th><th>95% CI</th><th>balanced acc.</th><th>macro F1</th><th>leakage</th></tr>",
+            self.n_train, self.n_test, self.dim, self.n_classes, self.chance
+        );
+        for p in &self.probes {
+            let s = &p.scores;
+            let _ = write!(
+                h,
+                "<tr><td>{}</td><td>{:.4}</td><td>[{:.4}, {:.4}]</td><td>{:.4}</td><td>{:.4}</td><td>{:.4}</td></tr>",
+                p.family, s.accuracy, s.ci_low, s.ci_high, s.balanced_accuracy, s.macro_f1, s.leakage
+            );
+        }
+        h.push_str("</table>");
+        if let Some(mi) = &self.mutual_info {
+            h.push('\n');
+            h.push_str(&mi.to_html());
+        }
+        h
+    }
+
+    /// Rich display in an evcxr (Rust Jupyter) notebook: prints the HTML
+    /// between evcxr's content markers.
+    pub fn evcxr_display(&self) {
+        print_evcxr_html(&self.to_html());
+    }
+}
+
+/// Prints `html` between evcxr's rich-content markers.
+pub(crate) fn print_evcxr_html(html: &str) {
+    println!("EVCXR_BEGIN_CONTENT text/html\n{html}\nEVCXR_END_CONTENT");
+}
+
+fn finish_csv(w: csv::Writer<Vec<u8>>) -> Result<String> {
+    let bytes = w.into_inner().map_err(|e| MetricsError::Serialise(e.to_string()))?;
+    String::from_utf8(bytes).map_err(|e| MetricsError::Serialise(e.to_string()))
+}
+
+impl fmt::Display for LeakageReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "leakage: {} train / {} test codes, {} dims, {} classes, chance {:.4}",
+            self.n_train, self.n_test, self.dim, self.n_classes, self.chance
+        )?;
+        writeln!(
+            f,
+            "{:<9} {:>8}  {:<18} {:>8} {:>8} {:>8}",
+            "probe", "accuracy", "95% CI", "bal.acc", "macro-F1", "leakage"
+        )?;
+        for p in &self.probes {
+            let s = &p.scores;
+            writeln!(
+                f,
+                "{:<9} {:>8.4}  {:<18} {:>8.4} {:>8.4} {:>8.4}",
+                p.family.name(),
+                s.accuracy,
+                format!("[{:.4}, {:.4}]", s.ci_low, s.ci_high),
+                s.balanced_accuracy,
+                s.macro_f1,
+                s.leakage
+            )?;
+        }
+        if let Some(mi) = &self.mutual_info {
+            let shown = mi.dims.len().min(DISPLAY_TOP_DIMS);
+            writeln!(
+                f,
+                "mutual information with the label, top {shown} of {} dims ({} bins, H(label) = {:.4} nats):",
+                mi.dims.len(),
+                mi.bins,
+                mi.label_entropy
+            )?;
+            writeln!(f, "{:>5}  {:>8}  {:>8}", "dim", "MI nats", "MI/H")?;
+            for d in mi.ranked().iter().take(shown) {
+                writeln!(f, "{:>5}  {:>8.4}  {:>8.4}", d.dim, d.mi, d.normalised)?;
+            }
+        }
+        Ok(())
+    }
+}

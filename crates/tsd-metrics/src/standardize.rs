@@ -1,0 +1,102 @@
+//! Feature standardisation with train statistics (scikit-learn's `StandardScaler`).
+
+use ndarray::{Array1, Array2, ArrayView2, Axis};
+
+use crate::error::{MetricsError, Result};
+
+/// Per-column mean and scale fitted on train codes, applied unchanged to test
+/// codes so that the test set leaks nothing into the probe.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Standardizer {
+    /// Column means.
+    pub mean: Array1<f64>,
+    /// Column standard deviations (population, ddof = 0, as scikit-learn);
+    /// a constant column gets scale 1 so it maps to 0 instead of NaN.
+    pub scale: Array1<f64>,
+}
+
+impl Standardizer {
+    /// Column statistics of `x` (in f64, two passes).
+    pub fn fit(x: ArrayView2<f32>) -> Result<Self> {
+        let n = x.nrows();
+        if n == 0 || x.ncols() == 0 {
+            return Err(MetricsError::Empty { what: "cannot standardise empty codes".into() });
+        }
+        let mut mean = Array1::<f64>::zeros(x.ncols());
+        for row in x.rows() {
+            for (m, &v) in mean.iter_mut().zip(row) {
+                *m += f64::from(v);
+            }
+        }
+        mean /= n as f64;
+        let mut var = Array1::<f64>::zeros(x.ncols());
+        for row in x.rows() {
+            for ((s, &v), &m) in var.iter_mut().zip(row).zip(&mean) {
+                let d = f64::from(v) - m;
+                *s += d * d;
+            }
+        }
+        let scale = var.mapv(|s| {
+            let sd = (s / n as f64).sqrt();
+            // Same rule as scikit-learn's `_handle_zeros_in_scale`: a column
+            // with (near) zero spread is left unscaled.
+            if sd < 10.0 * f64::EPSILON * sd.max(1.0) {
+                1.0
+            } else {
+                sd
+            }
+        });
+        Ok(Standardizer { mean, scale })
+    }
+
+    /// Number of columns.
+    pub fn dim(&self) -> usize {
+        self.mean.len()
+    }
+
+    /// `(x - mean) / scale` in f64.
+    pub fn transform(&self, x: ArrayView2<f32>) -> Result<Array2<f64>> {
+        self.check_dim(x)?;
+        let mut out = x.mapv(f64::from);
+        for mut row in out.axis_iter_mut(Axis(0)) {
+            row -= &self.mean;
+            row /= &self.scale;
+        }
+        Ok(out)
+    }
+
+    /// `(x - mean) / scale` narrowed to f32.
+    pub fn transform_f32(&self, x: ArrayView2<f32>) -> Result<Array2<f32>> {
+        Ok(self.transform(x)?.mapv(|v| v as f32))
+    }
+
+    fn check_dim(&self, x: ArrayView2<f32>) -> Result<()> {
+        if x.ncols() != self.dim() {
+            return Err(MetricsError::DimensionMismatch { train: self.dim(), test: x.ncols() });
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn matches_population_statistics_and_keeps_constant_columns_finite() {
+        let x = array![[1.0f32, 5.0], [3.0, 5.0]];
+        let s = Standardizer::fit(x.view()).unwrap();
+        assert_eq!(s.mean, array![2.0, 5.0]);
+        assert_eq!(s.scale, array![1.0, 1.0]);
+        let t = s.transform(x.view()).unwrap();
+        assert_eq!(t, array![[-1.0, 0.0], [1.0, 0.0]]);
+    }
+
+    #[test]
+    fn rejects_other_widths() {
+        let s = Standardizer::fit(array![[1.0f32, 2.0]].view()).unwrap();
+        let err = s.transform(array![[1.0f32]].view()).unwrap_err();
+        assert!(matches!(err, MetricsError::DimensionMismatch { train: 2, test: 1 }));
+    }
+}
