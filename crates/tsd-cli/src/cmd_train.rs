@@ -5,9 +5,11 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use clap::Args;
+use tsd_cli::manifest::{command_line, Machine, RunManifest};
 use tsd_cli::pipeline::{train_and_audit, RunRequest, RunSummary};
+use tsd_cli::setup::{apply_overrides, DataRequest};
 use tsd_core::{device_name, DeviceChoice, Method, MethodConfig};
-use tsd_data::{DatasetKind, LoadOptions, Splits};
+use tsd_data::DatasetKind;
 use tsd_metrics::{MlpProbeParams, ProbeFamily, ProbeOptions};
 
 /// Arguments of `tsd train`.
@@ -23,7 +25,7 @@ pub struct TrainArgs {
     #[arg(long)]
     config: Option<PathBuf>,
     /// Override a config field, e.g. `--set step2.lambda_adv=2` (repeatable).
-    #[arg(long = "set", value_name = "KEY=VALUE")]
+    #[arg(long = "set", value_name = "[METHOD:]KEY=VALUE")]
     set: Vec<String>,
     /// Shortcut for `--set step1.epochs=N` (two-step).
     #[arg(long)]
@@ -63,10 +65,7 @@ fn config(args: &TrainArgs) -> Result<MethodConfig> {
         Some(path) => MethodConfig::load(args.method, path)?,
         None => MethodConfig::preset(args.method, &args.dataset.to_string())?,
     };
-    for item in &args.set {
-        let (key, value) = item.split_once('=').with_context(|| format!("--set {item}: expected KEY=VALUE"))?;
-        config.set(key.trim(), value.trim())?;
-    }
+    apply_overrides(&mut config, &args.set)?;
     for (key, value) in [("step1.epochs", args.step1_epochs), ("step2.epochs", args.step2_epochs)] {
         if let Some(n) = value {
             config.set(key, &n.to_string())?;
@@ -75,26 +74,36 @@ fn config(args: &TrainArgs) -> Result<MethodConfig> {
     Ok(config)
 }
 
-/// Loads the dataset, with the `--val-size` and `--train-subset` options.
-fn load(args: &TrainArgs, seed: u64) -> Result<Splits> {
-    let mut options = LoadOptions { data_dir: args.data_dir.clone(), ..LoadOptions::default() }.with_seed(seed);
-    if let Some(n) = args.val_size {
-        options.val_size = n;
+/// How to load the data, with the `--val-size` and `--train-subset` options.
+fn data_request(args: &TrainArgs, seed: u64) -> DataRequest {
+    DataRequest {
+        dataset: args.dataset,
+        data_dir: args.data_dir.clone(),
+        seed,
+        val_size: args.val_size,
+        train_subset: args.train_subset,
     }
-    let mut splits = tsd_data::load(args.dataset, &options)?;
-    if let Some(n) = args.train_subset {
-        let n = n.min(splits.train.len());
-        splits.train = splits.train.select(&(0..n).collect::<Vec<_>>());
-    }
-    Ok(splits)
 }
 
 /// Runs `tsd train`.
 pub fn run(args: &TrainArgs) -> Result<()> {
     let config = config(args)?;
-    let splits = load(args, config.seed())?;
+    let data = data_request(args, config.seed());
+    let splits = data.load()?;
     let device = args.device.resolve()?;
     let out = args.out.clone().unwrap_or_else(|| PathBuf::from(format!("runs/{}-{}", args.dataset, args.method)));
+    std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+    RunManifest {
+        dataset: args.dataset,
+        method: args.method,
+        seed: config.seed(),
+        quick: false,
+        data,
+        label: splits.train.label_name.clone(),
+        command: command_line(),
+        machine: Machine::current(),
+    }
+    .write(&out)?;
     eprintln!(
         "training {} on {} ({} train / {} val / {} test images) on {}, run folder {}",
         args.method,
@@ -117,7 +126,7 @@ pub fn run(args: &TrainArgs) -> Result<()> {
 }
 
 /// Prints the headline figures of a run.
-fn print_summary(summary: &RunSummary) {
+pub(crate) fn print_summary(summary: &RunSummary) {
     let z = &summary.z.label;
     println!(
         "{} on {}: test set {} images, chance {:.2}%",

@@ -1,9 +1,12 @@
 //! `tsd`: the command-line front of the tsd workspace. Thin: every command
 //! parses its arguments and calls the library crates.
 
+mod cmd_codes;
 mod cmd_config;
 mod cmd_data;
+mod cmd_merge;
 mod cmd_probe;
+mod cmd_reproduce;
 mod cmd_train;
 
 use std::process::ExitCode;
@@ -26,8 +29,15 @@ enum Command {
     Config(cmd_config::ConfigArgs),
     /// Train a method on a dataset, then audit S and Z with fresh probes on the test set.
     Train(cmd_train::TrainArgs),
+    /// Export the S and Z codes of a finished run as CSV (for `tsd probe` or other tools).
+    Codes(cmd_codes::CodesArgs),
     /// Probe any embedding (CSV or NPY) for label information: accuracy, CI, leakage, MI per dimension.
     Probe(cmd_probe::ProbeArgs),
+    /// Train both methods on every dataset and seed, probe them, and write a results folder (tables, figures, README).
+    #[command(after_long_help = cmd_reproduce::SLURM_EXAMPLE)]
+    Reproduce(cmd_reproduce::ReproduceArgs),
+    /// Rebuild the results folder (tables, figures, README) from the run folders of `tsd reproduce`.
+    Merge(cmd_merge::MergeArgs),
 }
 
 /// libgomp reads `OMP_WAIT_POLICY` when it loads, before `main`: without
@@ -53,6 +63,9 @@ fn main() -> ExitCode {
         Command::Config(args) => cmd_config::run(&args),
         Command::Train(args) => cmd_train::run(&args),
         Command::Probe(args) => cmd_probe::run(&args),
+        Command::Codes(args) => cmd_codes::run(&args),
+        Command::Reproduce(args) => cmd_reproduce::run(&args),
+        Command::Merge(args) => cmd_merge::run(&args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

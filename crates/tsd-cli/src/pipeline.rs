@@ -160,3 +160,34 @@ pub fn reconstruction_mse(model: &dyn Disentangler, data: &Dataset) -> Result<f6
     let (c, h, w) = data.image_shape();
     Ok(total / (data.len() * c * h * w).max(1) as f64)
 }
+
+/// Writes the S and Z codes of the train and test sets as CSV (`d0,…,dK,label`):
+/// `s_train.csv`, `s_test.csv`, `z_train.csv`, `z_test.csv` in `dir`, ready for
+/// `tsd probe` or any other tool.
+pub fn export_codes(model: &dyn Disentangler, splits: &Splits, dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    for (part, data) in [("train", &splits.train), ("test", &splits.test)] {
+        let (s, z) = encode_dataset(model, data, 500)?;
+        for (code, x) in [("s", s), ("z", z)] {
+            let path = dir.join(format!("{code}_{part}.csv"));
+            let mut w = csv::Writer::from_writer(Vec::new());
+            let mut header: Vec<String> = (0..x.ncols()).map(|j| format!("d{j}")).collect();
+            header.push("label".into());
+            w.write_record(&header)?;
+            for (row, &y) in x.rows().into_iter().zip(&data.labels) {
+                let mut record: Vec<String> = row.iter().map(|v| v.to_string()).collect();
+                record.push(y.to_string());
+                w.write_record(&record)?;
+            }
+            tsd_core::checkpoint::write_atomic(&path, &w.into_inner()?)?;
+        }
+    }
+    Ok(())
+}
+
+/// Reads the `summary.json` of a finished run folder.
+pub fn read_summary(run: &Path) -> Result<RunSummary> {
+    let path = run.join(SUMMARY_FILE);
+    let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))
+}

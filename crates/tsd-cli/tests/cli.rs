@@ -1,60 +1,10 @@
 //! End-to-end tests of the built `tsd` binary, run from a temporary folder with
 //! no library path set: libtorch must be found through the binary's rpath.
 
-use std::io::Write;
-use std::path::Path;
-use std::process::{Command, Output};
+mod reproduce;
+mod support;
 
-fn tsd(cwd: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tsd"))
-        .args(args)
-        .current_dir(cwd)
-        .env_remove("LD_LIBRARY_PATH")
-        .env_remove("TSD_DATA_DIR")
-        .output()
-        .expect("tsd could not be started")
-}
-
-fn text(out: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
-}
-
-/// Writes an MNIST-format IDX file (gzipped when `name` ends in `.gz`).
-fn write_idx(path: &Path, magic: u32, dims: &[u32], payload: &[u8]) {
-    let mut bytes = magic.to_be_bytes().to_vec();
-    for d in dims {
-        bytes.extend(d.to_be_bytes());
-    }
-    bytes.extend(payload);
-    let mut file = std::fs::File::create(path).unwrap();
-    if path.extension().is_some_and(|e| e == "gz") {
-        let mut gz = flate2::write::GzEncoder::new(file, flate2::Compression::fast());
-        gz.write_all(&bytes).unwrap();
-        gz.finish().unwrap();
-    } else {
-        file.write_all(&bytes).unwrap();
-    }
-}
-
-/// A small MNIST-format dataset (generated shapes padded to 28x28) under `root/mnist`.
-fn write_small_mnist(root: &Path) {
-    let dir = root.join("mnist");
-    std::fs::create_dir_all(&dir).unwrap();
-    for (prefix, n, seed) in [("train", 2600, 1), ("t10k", 400, 2)] {
-        let data = tsd_data::synthetic::shapes(n, 4, seed);
-        let mut pixels = vec![0u8; n * 28 * 28];
-        for i in 0..n {
-            for r in 0..16 {
-                for c in 0..16 {
-                    pixels[i * 784 + (r + 6) * 28 + c + 6] = data.images[[i, 0, r, c]];
-                }
-            }
-        }
-        let labels: Vec<u8> = data.labels.iter().map(|&y| y as u8).collect();
-        write_idx(&dir.join(format!("{prefix}-images-idx3-ubyte.gz")), 2051, &[n as u32, 28, 28], &pixels);
-        write_idx(&dir.join(format!("{prefix}-labels-idx1-ubyte")), 2049, &[n as u32], &labels);
-    }
-}
+use support::{text, tsd, write_small_mnist};
 
 #[test]
 fn the_binary_runs_from_another_folder_and_prints_a_preset_that_parses() {
@@ -109,7 +59,7 @@ fn train_writes_a_complete_run_folder_refuses_to_overwrite_it_and_resumes() {
     }
     let summary: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("run/summary.json")).unwrap()).unwrap();
-    let s_acc = summary["test"]["s_classifier_accuracy"].as_f64().unwrap();
+    let s_acc = summary["own_networks"]["s_classifier_accuracy"].as_f64().unwrap();
     assert!(s_acc > 0.6, "S accuracy {s_acc} (4 classes)");
 
     let again = tsd(dir.path(), &args);

@@ -63,7 +63,7 @@ impl MathieuConfig {
     pub fn mnist() -> Self {
         MathieuConfig {
             dataset: "mnist".into(),
-            nf: 32,
+            nf: 16,
             hidden: 256,
             s_dim: 16,
             z_dim: 16,
@@ -71,7 +71,7 @@ impl MathieuConfig {
             bn_momentum: 0.1,
             batch_size: 64,
             seed: 0,
-            epochs: 20,
+            epochs: 10,
             lr: 1e-4,
             beta1: 0.5,
             disc_optimizer: OptimizerKind::Adam,

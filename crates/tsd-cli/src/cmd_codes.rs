@@ -1,0 +1,34 @@
+//! `tsd codes`: export the S and Z codes of a finished run as CSV.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::Args;
+use tsd_cli::manifest::RunManifest;
+use tsd_cli::pipeline::{export_codes, MODEL_FILE};
+use tsd_core::{DeviceChoice, TrainedModel};
+
+/// Arguments of `tsd codes`.
+#[derive(Debug, Args)]
+pub struct CodesArgs {
+    /// A run folder written by `tsd train` or `tsd reproduce` (holds run.json and model.safetensors).
+    #[arg(long)]
+    run: PathBuf,
+    /// Output folder (default: `<run>/codes`).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// auto, cpu or cuda.
+    #[arg(long, default_value = "auto")]
+    device: DeviceChoice,
+}
+
+/// Runs `tsd codes`: loads the run's data exactly as it was loaded for training.
+pub fn run(args: &CodesArgs) -> Result<()> {
+    let manifest = RunManifest::read(&args.run)?;
+    let splits = manifest.data.load()?;
+    let model = TrainedModel::load(manifest.method, &args.run.join(MODEL_FILE), args.device.resolve()?)?;
+    let out = args.out.clone().unwrap_or_else(|| args.run.join("codes"));
+    export_codes(model.disentangler(), &splits, &out)?;
+    println!("wrote s_train.csv, s_test.csv, z_train.csv, z_test.csv to {}", out.display());
+    Ok(())
+}
