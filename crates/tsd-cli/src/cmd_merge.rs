@@ -11,35 +11,42 @@ use tsd_cli::results::figures::embedding::Projection;
 use tsd_cli::results::{merge, MergeOptions, MergeReport};
 use tsd_core::DeviceChoice;
 
-/// Arguments of `tsd merge`.
+/// Arguments of `tsd merge`, shared by `tsd reproduce` (which merges at the end).
 #[derive(Debug, Args)]
 pub struct MergeArgs {
-    /// Folder of the run folders.
+    /// Folder of the run folders (`<runs>/<dataset>/<method>/seed<k>[-quick]`).
     #[arg(long, default_value = "runs/reproduce")]
-    runs: PathBuf,
+    pub runs: PathBuf,
     /// Results folder to (re)write.
     #[arg(long, default_value = "results")]
-    results: PathBuf,
-    /// Where the models encode the figures' test images: auto, cpu or cuda.
+    pub results: PathBuf,
+    /// auto (CUDA when present), cpu or cuda: where models train and encode the figures' images.
     #[arg(long, default_value = "auto")]
-    device: DeviceChoice,
-    /// Data folder, overriding the one each run recorded (to draw figures elsewhere).
+    pub device: DeviceChoice,
+    /// Folder holding the datasets (for merge: overrides the one each run recorded).
     #[arg(long)]
-    data_dir: Option<PathBuf>,
+    pub data_dir: Option<PathBuf>,
     /// 2-D projection of the embedding figures: tsne or pca (default: tsne, pca for quick results).
     #[arg(long)]
-    embedding: Option<Projection>,
+    pub embedding: Option<Projection>,
+}
+
+impl MergeArgs {
+    /// The merge options these arguments ask for.
+    pub fn options(&self) -> Result<MergeOptions> {
+        Ok(MergeOptions {
+            runs: self.runs.clone(),
+            results: self.results.clone(),
+            device: self.device.resolve()?,
+            projection: self.embedding,
+            data_dir: self.data_dir.clone(),
+        })
+    }
 }
 
 /// Runs `tsd merge`.
 pub fn run(args: &MergeArgs) -> Result<()> {
-    let options = MergeOptions {
-        runs: args.runs.clone(),
-        results: args.results.clone(),
-        device: args.device.resolve()?,
-        projection: args.embedding,
-        data_dir: args.data_dir.clone(),
-    };
+    let options = args.options()?;
     let spinner = ProgressBar::new_spinner();
     let report = merge(&options, &mut |stage| {
         spinner.set_message(stage.to_string());

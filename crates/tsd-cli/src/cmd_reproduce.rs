@@ -2,7 +2,7 @@
 //! probe them, and merge everything into a results folder.
 
 use std::fmt::Display;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::str::FromStr;
 use std::time::Instant;
 
@@ -13,11 +13,10 @@ use tch::Device;
 use tsd_cli::budget::Budget;
 use tsd_cli::manifest::{command_line, Machine, RunManifest};
 use tsd_cli::pipeline::{train_and_audit, RunRequest, CONFIG_FILE, SUMMARY_FILE};
-use tsd_cli::results::figures::embedding::Projection;
-use tsd_cli::results::{merge, MergeOptions};
+use tsd_cli::results::merge;
 use tsd_cli::setup::{apply_overrides, DataRequest};
 use tsd_cli::sweep::{plan, RunKey, Shard};
-use tsd_core::{DeviceChoice, Method, MethodConfig};
+use tsd_core::{Method, MethodConfig};
 use tsd_data::{DatasetKind, Splits};
 
 /// Shown under `tsd reproduce --help`.
@@ -82,21 +81,9 @@ pub struct ReproduceArgs {
     /// Run only the runs numbered i modulo n (e.g. `3/8`), for job arrays; no merge at the end.
     #[arg(long, value_name = "i/n")]
     shard: Option<Shard>,
-    /// Folder of the run folders (`<runs>/<dataset>/<method>/seed<k>[-quick]`).
-    #[arg(long, default_value = "runs/reproduce")]
-    runs: PathBuf,
-    /// Results folder.
-    #[arg(long, default_value = "results")]
-    results: PathBuf,
-    /// auto (CUDA when present), cpu or cuda.
-    #[arg(long, default_value = "auto")]
-    device: DeviceChoice,
-    /// Folder holding the datasets.
-    #[arg(long)]
-    data_dir: Option<PathBuf>,
-    /// 2-D projection of the embedding figures: tsne or pca (default: tsne, pca for quick results).
-    #[arg(long)]
-    embedding: Option<Projection>,
+    /// Run and results folders, device, data folder, figure projection.
+    #[command(flatten)]
+    output: crate::cmd_merge::MergeArgs,
     /// Override a config field of every run, e.g. `--set mathieu:epochs=5` (a `two-step:` or `mathieu:` prefix limits it to that method; repeatable).
     #[arg(long = "set", value_name = "[METHOD:]KEY=VALUE")]
     set: Vec<String>,
@@ -122,7 +109,7 @@ pub fn run(args: &ReproduceArgs) -> Result<()> {
     let started = Instant::now();
     anyhow::ensure!(args.seeds > 0, "--seeds must be at least 1");
     let budget = Budget::new(args.quick);
-    let device = args.device.resolve()?;
+    let device = args.output.device.resolve()?;
     let datasets = args.dataset.list(&DatasetKind::ALL);
     let runs: Vec<RunKey> = plan(&datasets, &args.method.list(&Method::ALL), args.seeds, args.quick)
         .into_iter()
@@ -140,7 +127,7 @@ pub fn run(args: &ReproduceArgs) -> Result<()> {
             bar.inc(1);
             continue;
         }
-        bar.suspend(|| eprintln!("── run {}/{}: {key} in {}", i + 1, runs.len(), key.dir(&args.runs).display()));
+        bar.suspend(|| eprintln!("── run {}/{}: {key} in {}", i + 1, runs.len(), key.dir(&args.output.runs).display()));
         match run_one(key, args, budget, device, &mut cache, &bar) {
             Ok(Outcome::Trained) => trained += 1,
             Ok(Outcome::Skipped) => skipped += 1,
@@ -153,15 +140,9 @@ pub fn run(args: &ReproduceArgs) -> Result<()> {
     }
     if let Some(shard) = args.shard {
         bar.finish_and_clear();
-        eprintln!("shard {shard} done; once every shard has finished: tsd merge --runs {}", args.runs.display());
+        eprintln!("shard {shard} done; once every shard has finished: tsd merge --runs {}", args.output.runs.display());
     } else {
-        let options = MergeOptions {
-            runs: args.runs.clone(),
-            results: args.results.clone(),
-            device,
-            projection: args.embedding,
-            data_dir: args.data_dir.clone(),
-        };
+        let options = args.output.options()?;
         let report = merge(&options, &mut |stage| bar.set_message(format!("merge: {stage}")))?;
         bar.finish_and_clear();
         crate::cmd_merge::print_report(&report);
@@ -182,11 +163,12 @@ pub fn run(args: &ReproduceArgs) -> Result<()> {
 fn missing_datasets(runs: &[RunKey], args: &ReproduceArgs) -> Result<Vec<DatasetKind>> {
     let mut missing = Vec::new();
     for dataset in DatasetKind::ALL {
-        let pending = runs.iter().any(|k| k.dataset == dataset && !k.dir(&args.runs).join(SUMMARY_FILE).exists());
+        let pending =
+            runs.iter().any(|k| k.dataset == dataset && !k.dir(&args.output.runs).join(SUMMARY_FILE).exists());
         if !pending {
             continue;
         }
-        if let Err(e) = tsd_data::locate(dataset, args.data_dir.as_deref()) {
+        if let Err(e) = tsd_data::locate(dataset, args.output.data_dir.as_deref()) {
             if args.dataset == Pick::One(dataset) {
                 return Err(e).context(format!("--dataset {dataset}"));
             }
@@ -215,7 +197,7 @@ fn run_one(
     cache: &mut Option<(DataRequest, Splits)>,
     bar: &ProgressBar,
 ) -> Result<Outcome> {
-    let dir = key.dir(&args.runs);
+    let dir = key.dir(&args.output.runs);
     let config = run_config(key, args, budget)?;
     if dir.join(SUMMARY_FILE).exists() {
         check_finished_config(&dir, &config)?;
@@ -224,7 +206,7 @@ fn run_one(
     }
     let request = DataRequest {
         dataset: key.dataset,
-        data_dir: args.data_dir.clone(),
+        data_dir: args.output.data_dir.clone(),
         seed: key.seed,
         val_size: args.val_size,
         train_subset: args.train_subset.or(budget.train_subset()),

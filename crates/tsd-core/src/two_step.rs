@@ -178,7 +178,7 @@ impl<'a> TwoStepTrainer<'a> {
     fn step1_epoch(&mut self, epoch: usize, ctx: &EpochContext) -> Result<Vec<(&'static str, f64)>> {
         let m = &*self.model;
         let batches = self.train.shuffled_batches(m.config.batch_size, m.config.seed, epoch);
-        let bar = ctx.progress(batches.len());
+        let mut bar = ctx.progress(batches.len());
         let (mut loss_sum, mut hits, mut seen) = (0.0, 0.0, 0usize);
         for (b, (x, y)) in batches.enumerate() {
             let logits = m.classifier.forward_t(&m.enc_s.forward_t(&x, true), true);
@@ -211,7 +211,7 @@ impl<'a> TwoStepTrainer<'a> {
         let m = &*self.model;
         let c = &m.config.step2;
         let batches = self.train.shuffled_batches(m.config.batch_size, m.config.seed, epoch);
-        let bar = ctx.progress(batches.len());
+        let mut bar = ctx.progress(batches.len());
         let (mut adv_loss_sum, mut adv_hits, mut seen) = (0.0, 0.0, 0usize);
         let (mut rec_sum, mut ed_steps) = (0.0, 0usize);
         for (b, (x, y)) in batches.enumerate() {

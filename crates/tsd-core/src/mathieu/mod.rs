@@ -223,7 +223,7 @@ impl Trainable for MathieuTrainer<'_> {
     fn train_epoch(&mut self, _phase: usize, epoch: usize, ctx: &EpochContext) -> Result<Vec<(&'static str, f64)>> {
         let triplets = self.triplets(epoch);
         let mut noise_rng = epoch_rng(self.model.config.seed.wrapping_add(1), epoch);
-        let bar = ctx.progress(triplets.len());
+        let mut bar = ctx.progress(triplets.len());
         let m = &*self.model;
         let c = &m.config;
         let kl_weight = c.weights.kl * 6.0 / (m.spec.channels * m.spec.side * m.spec.side) as f64;

@@ -5,6 +5,7 @@
 mod log;
 
 use std::collections::BTreeMap;
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -60,10 +61,12 @@ pub struct EpochContext {
 }
 
 impl EpochContext {
-    /// A progress bar over `batches` batches, labelled with phase and epoch.
-    pub fn progress(&self, batches: usize) -> ProgressBar {
+    /// Progress over `batches` batches, labelled with phase and epoch: a bar on
+    /// a terminal, a line every [`LOG_INTERVAL`] in logs (Slurm, CI, nohup).
+    pub fn progress(&self, batches: usize) -> Progress {
         let bar = ProgressBar::new(batches as u64);
-        if self.quiet {
+        let to_log = !self.quiet && !std::io::stderr().is_terminal();
+        if self.quiet || to_log {
             bar.set_draw_target(ProgressDrawTarget::hidden());
         }
         let style = ProgressStyle::with_template("{prefix} [{bar:25}] {pos}/{len} {per_sec} {msg}")
@@ -71,7 +74,7 @@ impl EpochContext {
             .progress_chars("=> ");
         bar.set_style(style);
         bar.set_prefix(format!("{} epoch {}/{}", self.phase, self.epoch + 1, self.epochs));
-        bar
+        Progress { bar, to_log, last_line: Instant::now(), message: String::new() }
     }
 
     /// An error unless `value` is finite.
@@ -86,6 +89,51 @@ impl EpochContext {
             loss: loss.to_string(),
             value,
         })
+    }
+}
+
+/// How often [`Progress`] writes a line when stderr is not a terminal.
+pub const LOG_INTERVAL: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Progress of one epoch: an indicatif bar, or periodic lines in a log.
+#[derive(Debug)]
+pub struct Progress {
+    bar: ProgressBar,
+    to_log: bool,
+    last_line: Instant,
+    message: String,
+}
+
+impl Progress {
+    /// One more batch done.
+    pub fn inc(&mut self, batches: u64) {
+        self.bar.inc(batches);
+        if self.to_log && self.last_line.elapsed() >= LOG_INTERVAL {
+            self.last_line = Instant::now();
+            let (pos, len) = (self.bar.position(), self.bar.length().unwrap_or(0));
+            eprintln!(
+                "{} {pos}/{len} batches ({:.1} batches/s) {}",
+                self.bar.prefix(),
+                self.bar.per_sec(),
+                self.message
+            );
+        }
+    }
+
+    /// The figures shown beside the bar.
+    pub fn set_message(&mut self, message: String) {
+        self.bar.set_message(message.clone());
+        self.message = message;
+    }
+
+    /// Removes the bar.
+    pub fn finish_and_clear(&self) {
+        self.bar.finish_and_clear();
+    }
+
+    /// Time since the epoch started.
+    pub fn elapsed(&self) -> std::time::Duration {
+        self.bar.elapsed()
     }
 }
 
