@@ -87,7 +87,7 @@ pub struct ReproduceArgs {
     /// Override a config field of every run, e.g. `--set mathieu:epochs=5` (a `two-step:` or `mathieu:` prefix limits it to that method; repeatable).
     #[arg(long = "set", value_name = "[METHOD:]KEY=VALUE")]
     set: Vec<String>,
-    /// Train on the first N training images (default: all; 10,000 with --quick).
+    /// Train on N training images, a seeded random subset (default: all; 10,000 with --quick).
     #[arg(long, hide = true)]
     train_subset: Option<usize>,
     /// Validation hold-out for MNIST and NORB (default 2,000).

@@ -36,7 +36,7 @@ pub struct TrainArgs {
     /// Validation hold-out size for MNIST and NORB (default 2,000).
     #[arg(long)]
     val_size: Option<usize>,
-    /// Train on the first N training images only (quick runs).
+    /// Train on N training images only, a seeded random subset (quick runs).
     #[arg(long)]
     train_subset: Option<usize>,
     /// Skip the MLP probe (the linear and kNN probes always run).

@@ -4,6 +4,9 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 use tsd_core::MethodConfig;
 use tsd_data::{DatasetKind, LoadOptions, Splits};
@@ -20,7 +23,9 @@ pub struct DataRequest {
     pub seed: u64,
     /// Validation hold-out for MNIST and NORB (`None`: the loader's default, 2,000).
     pub val_size: Option<usize>,
-    /// Train on the first N training images only.
+    /// Train on N training images only: a seeded random subset (drawn with
+    /// `seed`), so that every class keeps its share even when the training set
+    /// is ordered by class (Cars3D, Sprites).
     pub train_subset: Option<usize>,
 }
 
@@ -35,12 +40,15 @@ impl DataRequest {
         options
     }
 
-    /// Loads the splits, keeping the first `train_subset` training images.
+    /// Loads the splits, keeping a seeded random `train_subset` of the training images.
     pub fn load(&self) -> Result<Splits> {
         let mut splits = tsd_data::load(self.dataset, &self.load_options())?;
-        if let Some(n) = self.train_subset {
-            let n = n.min(splits.train.len());
-            splits.train = splits.train.select(&(0..n).collect::<Vec<_>>());
+        if let Some(n) = self.train_subset.filter(|&n| n < splits.train.len()) {
+            let mut indices: Vec<usize> = (0..splits.train.len()).collect();
+            indices.shuffle(&mut ChaCha8Rng::seed_from_u64(self.seed));
+            indices.truncate(n);
+            indices.sort_unstable();
+            splits.train = splits.train.select(&indices);
         }
         Ok(splits)
     }
