@@ -8,7 +8,10 @@ use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 use tch::Device;
 use tsd_core::train::{History, RunOptions};
-use tsd_core::{device_name, encode_dataset, train_method, Disentangler, MethodConfig, TrainedModel, TwoStepEval};
+use tsd_core::{
+    device_name, encode_dataset, reconstruction_mse, train_method, Disentangler, MethodConfig, TensorData,
+    TrainedModel, TwoStepEval,
+};
 use tsd_data::{Dataset, Splits};
 use tsd_metrics::{probe_codes, probe_nuisances, LabelledCodes, LeakageReport, NuisanceScores, ProbeOptions};
 
@@ -94,7 +97,7 @@ pub fn train_and_audit(request: &RunRequest, splits: &Splits) -> Result<(Trained
         test_images: splits.test.len(),
         epochs: request.config.total_epochs(),
         wall_seconds: started.elapsed().as_secs_f64(),
-        test_reconstruction_mse: reconstruction_mse(model.disentangler(), &splits.test)?,
+        test_reconstruction_mse: test_reconstruction_mse(model.disentangler(), &splits.test),
         own_networks: match &model {
             TrainedModel::TwoStep(m) => Some(m.evaluate(&splits.test)),
             TrainedModel::Mathieu(_) => None,
@@ -147,18 +150,9 @@ pub fn audit_codes(model: &dyn Disentangler, splits: &Splits, probes: &ProbeOpti
     Ok((audit(s_train, s_test)?, audit(z_train, z_test)?))
 }
 
-/// Mean squared error of `model`'s reconstructions of `data`.
-pub fn reconstruction_mse(model: &dyn Disentangler, data: &Dataset) -> Result<f64> {
-    let mut total = 0.0;
-    for start in (0..data.len()).step_by(500) {
-        let indices: Vec<usize> = (start..(start + 500).min(data.len())).collect();
-        let x = tsd_core::images_to_tensor(&data.select(&indices).images, model.normalization(), model.device());
-        let codes = model.encode(&x);
-        let rec = model.decode(&codes.s, &codes.z);
-        total += rec.mse_loss(&x, tch::Reduction::Sum).double_value(&[]);
-    }
-    let (c, h, w) = data.image_shape();
-    Ok(total / (data.len() * c * h * w).max(1) as f64)
+/// Mean squared reconstruction error on `data`, per pixel, in the model's input scaling.
+fn test_reconstruction_mse(model: &dyn Disentangler, data: &Dataset) -> f64 {
+    reconstruction_mse(model, &TensorData::new(data, model.normalization(), model.device()), 500)
 }
 
 /// Writes the S and Z codes of the train and test sets as CSV (`d0,…,dK,label`):

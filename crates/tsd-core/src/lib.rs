@@ -40,7 +40,7 @@ pub use device::{device_name, DeviceChoice};
 pub use error::{CoreError, Result};
 pub use mathieu::{MathieuConfig, MathieuModel, MathieuTrainer};
 pub use method::{train_method, Method, MethodConfig, TrainedModel};
-pub use model::{encode_dataset, Codes, Disentangler, ModelSpec};
+pub use model::{encode_dataset, reconstruction_mse, Codes, Disentangler, ModelSpec};
 pub use optim::Optimizer;
 pub use tensors::{images_to_tensor, TensorData};
 pub use two_step::{TwoStepEval, TwoStepModel, TwoStepTrainer};

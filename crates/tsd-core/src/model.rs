@@ -7,7 +7,7 @@ use tch::{Device, Kind, Tensor};
 use tsd_data::{Dataset, Normalization};
 
 use crate::config::InputScaling;
-use crate::tensors::images_to_tensor;
+use crate::tensors::{images_to_tensor, TensorData};
 use crate::{CoreError, Result};
 
 /// What the model needs to know about its data.
@@ -93,4 +93,16 @@ pub fn encode_dataset(
     let to_array =
         |rows: Vec<f32>, dim: usize| Array2::from_shape_vec((n, dim), rows).map_err(|e| CoreError::Data(e.to_string()));
     Ok((to_array(s_rows, s_dim)?, to_array(z_rows, z_dim)?))
+}
+
+/// Mean squared reconstruction error of `model` over `data`, per pixel, in the
+/// model's input scaling (evaluation mode, `batch` images at a time).
+pub fn reconstruction_mse(model: &dyn Disentangler, data: &TensorData, batch: usize) -> f64 {
+    let mut total = 0.0;
+    for (x, _) in data.ordered_batches(batch) {
+        let codes = model.encode(&x);
+        let rec = model.decode(&codes.s, &codes.z);
+        total += rec.mse_loss(&x, tch::Reduction::Mean).double_value(&[]) * x.size()[0] as f64;
+    }
+    total / data.len().max(1) as f64
 }

@@ -24,7 +24,7 @@ use nets::{Decoder, Discriminator, Encoder, Sizes};
 
 use crate::checkpoint::{self, TensorMap};
 use crate::config::{InputScaling, OptimizerKind};
-use crate::model::{Codes, Disentangler, ModelSpec};
+use crate::model::{reconstruction_mse, Codes, Disentangler, ModelSpec};
 use crate::optim::Optimizer;
 use crate::tensors::{epoch_rng, normal_noise, TensorData};
 use crate::train::{EpochContext, Trainable};
@@ -104,11 +104,6 @@ impl MathieuModel {
         model.load_tensors(&tensors, path)?;
         Ok(model)
     }
-
-    /// Mean reconstruction MSE over `data` (z = its mean), evaluation mode.
-    pub fn reconstruction_error(&self, data: &Dataset) -> f64 {
-        reconstruction_error(self, &TensorData::new(data, self.spec.normalization, self.device()), 256)
-    }
 }
 
 impl Disentangler for MathieuModel {
@@ -128,17 +123,6 @@ impl Disentangler for MathieuModel {
     fn decode(&self, s: &Tensor, z: &Tensor) -> Tensor {
         self.activate(tch::no_grad(|| self.decoder.forward_t(s, z, false)))
     }
-}
-
-/// Mean squared reconstruction error of `model` over `data`.
-fn reconstruction_error(model: &dyn Disentangler, data: &TensorData, batch: usize) -> f64 {
-    let mut total = 0.0;
-    for (x, _) in data.ordered_batches(batch) {
-        let codes = model.encode(&x);
-        let rec = model.decode(&codes.s, &codes.z);
-        total += rec.mse_loss(&x, Reduction::Mean).double_value(&[]) * x.size()[0] as f64;
-    }
-    total / data.len().max(1) as f64
 }
 
 /// KL divergence of `N(mu, exp(logvar))` to `N(0, I)`, summed over dimensions, mean over the batch.
@@ -296,7 +280,7 @@ impl Trainable for MathieuTrainer<'_> {
             ("kl", mean(3)),
             ("disc_loss", mean(4)),
             ("disc_acc", mean(5)),
-            ("val_rec", reconstruction_error(&*self.model, &self.val, 256)),
+            ("val_rec", reconstruction_mse(&*self.model, &self.val, 256)),
             ("samples_per_s", rate),
         ])
     }
