@@ -12,7 +12,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use tch::Device;
 use tsd_cli::budget::Budget;
 use tsd_cli::manifest::{command_line, Machine, RunManifest};
-use tsd_cli::pipeline::{train_and_audit, RunRequest, CONFIG_FILE, SUMMARY_FILE};
+use tsd_cli::pipeline::{saved_config_matches, train_and_audit, RunRequest, CONFIG_FILE, SUMMARY_FILE};
 use tsd_cli::results::merge;
 use tsd_cli::setup::{apply_overrides, DataRequest};
 use tsd_cli::sweep::{plan, RunKey, Shard};
@@ -238,9 +238,8 @@ fn run_one(
 
 /// A finished run is re-used only if it ran with the config asked for now.
 fn check_finished_config(dir: &Path, config: &MethodConfig) -> Result<()> {
-    let saved = MethodConfig::load(config.method(), &dir.join(CONFIG_FILE))?;
     anyhow::ensure!(
-        &saved == config,
+        saved_config_matches(config, &dir.join(CONFIG_FILE))?,
         "{} finished with another config than the one asked for now; use another --runs folder",
         dir.display()
     );

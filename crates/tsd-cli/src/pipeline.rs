@@ -113,9 +113,8 @@ pub fn train_and_audit(request: &RunRequest, splits: &Splits) -> Result<(Trained
 /// Refuses to resume a run with another config than the one it started with.
 fn check_or_write_config(config: &MethodConfig, path: &Path, resume: bool) -> Result<()> {
     if resume && path.exists() {
-        let saved = MethodConfig::load(config.method(), path)?;
         anyhow::ensure!(
-            &saved == config,
+            saved_config_matches(config, path)?,
             "{}: the run was started with another config; resume with the same options",
             path.display()
         );
@@ -123,6 +122,11 @@ fn check_or_write_config(config: &MethodConfig, path: &Path, resume: bool) -> Re
     }
     config.save(path)?;
     Ok(())
+}
+
+/// Whether the config saved at `path` (a run's `config.toml`) equals `config`.
+pub fn saved_config_matches(config: &MethodConfig, path: &Path) -> Result<bool> {
+    Ok(&MethodConfig::load(config.method(), path)? == config)
 }
 
 /// Probes of S and of Z: label probes fitted on train codes, scored on test codes,
