@@ -200,6 +200,10 @@ pub enum MetricsError {
     #[error("logistic regression failed: {0}")]
     Logistic(#[from] linfa_logistic::error::Error),
 
+    /// The L-BFGS run of the logistic probe's fused objective failed.
+    #[error("L-BFGS failed: {0}")]
+    Solver(String),
+
     /// Writing CSV or JSON failed.
     #[error("serialisation failed: {0}")]
     Serialise(String),
