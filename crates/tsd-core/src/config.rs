@@ -80,6 +80,9 @@ impl Schedule {
     }
 }
 
+/// Keras' `epsilon()`, the probability clip of its cross-entropy.
+pub const KERAS_EPSILON: f64 = 1e-7;
+
 /// Step 1: S-encoder and classifier.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Step1Config {
@@ -117,6 +120,11 @@ pub struct Step2Config {
     pub lambda_rec: f64,
     /// Weight of the adversary's cross-entropy, maximised (released MNIST: 1; Sprites: 0.01).
     pub lambda_adv: f64,
+    /// Both cross-entropies of step 2 read the true class's probability
+    /// clipped to `[ce_clip, 1 - ce_clip]`, as Keras' `categorical_crossentropy`
+    /// does (released: 1e-7). The clip caps what the encoder gains by making
+    /// the adversary confidently wrong; 0 turns it off.
+    pub ce_clip: f64,
     /// When the encoder/decoder steps.
     pub schedule: Schedule,
     /// The adversary.
@@ -173,6 +181,7 @@ impl TwoStepConfig {
                 beta1: 0.5,
                 lambda_rec: 5.0,
                 lambda_adv: 1.0,
+                ce_clip: KERAS_EPSILON,
                 schedule: Schedule::Released { every_batch: 4, every_epoch: 4 },
                 adversary: AdversaryConfig {
                     mlp: MlpConfig { width: 64, depth: 3 },
@@ -205,6 +214,7 @@ impl TwoStepConfig {
                 beta1: 0.5,
                 lambda_rec: 0.5,
                 lambda_adv: 0.01,
+                ce_clip: KERAS_EPSILON,
                 schedule: Schedule::EveryBatch,
                 adversary: AdversaryConfig { mlp, optimizer: OptimizerKind::Sgd, lr: 0.01, steps_per_batch: 1 },
             },

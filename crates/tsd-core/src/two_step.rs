@@ -136,6 +136,17 @@ impl Disentangler for TwoStepModel {
     }
 }
 
+/// Mean cross-entropy of `logits` against `labels`, reading the true
+/// class's softmax probability clipped to `[clip, 1 - clip]` (Keras'
+/// `categorical_crossentropy`); `clip <= 0` is the plain cross-entropy.
+fn clipped_cross_entropy(logits: &Tensor, labels: &Tensor, clip: f64) -> Tensor {
+    if clip <= 0.0 {
+        return logits.cross_entropy_for_logits(labels);
+    }
+    let p = logits.softmax(-1, logits.kind()).gather(1, &labels.unsqueeze(1), false);
+    -p.clamp(clip, 1.0 - clip).log().mean(logits.kind())
+}
+
 /// Number of rows of `logits` whose argmax equals `labels`.
 fn correct(logits: &Tensor, labels: &Tensor) -> f64 {
     logits.argmax(-1, false).eq_tensor(labels).to_kind(Kind::Float).sum(Kind::Float).double_value(&[])
@@ -215,24 +226,13 @@ impl<'a> TwoStepTrainer<'a> {
         let (mut adv_loss_sum, mut adv_hits, mut seen) = (0.0, 0.0, 0usize);
         let (mut rec_sum, mut ed_steps) = (0.0, 0usize);
         for (b, (x, y)) in batches.enumerate() {
-            let z_fixed = tch::no_grad(|| m.enc_z.forward_t(&x, false));
-            let mut adv_loss = 0.0;
-            for _ in 0..c.adversary.steps_per_batch.max(1) {
-                let logits = m.adversary.forward_t(&z_fixed, true);
-                let loss = logits.cross_entropy_for_logits(&y);
-                adv_loss = loss.double_value(&[]);
-                ctx.check_finite(b, "adversary cross-entropy", adv_loss)?;
-                self.opt_adv.backward_step(&loss);
-            }
-            let n = y.size()[0] as usize;
-            adv_loss_sum += adv_loss * n as f64;
-            adv_hits += correct(&tch::no_grad(|| m.adversary.forward_t(&z_fixed, false)), &y);
-            seen += n;
+            // As in the released code: the encoder/decoder step comes first,
+            // then the adversary steps on the updated encoder's codes.
             if c.schedule.steps_encoder(epoch, b) {
                 let s = tch::no_grad(|| m.enc_s.forward_t(&x, false));
                 let z = m.enc_z.forward_t(&x, true);
                 let rec = m.recon_loss(&m.decode_raw(&s, &z), &x);
-                let adv = m.adversary.forward_t(&z, true).cross_entropy_for_logits(&y);
+                let adv = clipped_cross_entropy(&m.adversary.forward_t(&z, true), &y, c.ce_clip);
                 let loss = &rec * c.lambda_rec - &adv * c.lambda_adv;
                 let rec_value = rec.double_value(&[]);
                 ctx.check_finite(b, "reconstruction", rec_value)?;
@@ -241,6 +241,19 @@ impl<'a> TwoStepTrainer<'a> {
                 rec_sum += rec_value;
                 ed_steps += 1;
             }
+            let z_fixed = tch::no_grad(|| m.enc_z.forward_t(&x, false));
+            let mut adv_loss = 0.0;
+            for _ in 0..c.adversary.steps_per_batch.max(1) {
+                let logits = m.adversary.forward_t(&z_fixed, true);
+                let loss = clipped_cross_entropy(&logits, &y, c.ce_clip);
+                adv_loss = loss.double_value(&[]);
+                ctx.check_finite(b, "adversary cross-entropy", adv_loss)?;
+                self.opt_adv.backward_step(&loss);
+            }
+            let n = y.size()[0] as usize;
+            adv_loss_sum += adv_loss * n as f64;
+            adv_hits += correct(&tch::no_grad(|| m.adversary.forward_t(&z_fixed, false)), &y);
+            seen += n;
             bar.inc(1);
             bar.set_message(format!(
                 "adv loss {:.3} adv acc {:.3} rec {:.4}",
