@@ -1,30 +1,32 @@
 //! `tsd probe`: how much does an embedding (from tsd or anywhere else) carry
 //! about a label? Fits fresh probes on train codes, scores them on test codes.
+//! Several `--train`/`--test` pairs (codes of several seeds) add their mean ± std.
 
 use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
 use clap::Args;
-use tsd_metrics::{load_csv_split, load_npy_split, probe_codes, CodeSplit, MlpProbeParams, ProbeOptions};
+use tsd_metrics::{load_csv_split, load_npy_split, probe_codes, CodeSplit, MlpProbeParams, ProbeOptions, RunsReport};
 
 /// Arguments of `tsd probe`.
 #[derive(Debug, Args)]
 pub struct ProbeArgs {
-    /// Train codes: a CSV with a header (one label column, all others numeric), or an `.npy` feature matrix.
-    #[arg(long)]
-    train: PathBuf,
-    /// Test codes, same format and columns as `--train`.
-    #[arg(long)]
-    test: PathBuf,
+    /// Train codes: a CSV with a header (one label column, all others numeric), or an `.npy` feature
+    /// matrix. Repeat with `--test` for several runs (seeds): paired in order, summarised as mean ± std.
+    #[arg(long, required = true)]
+    train: Vec<PathBuf>,
+    /// Test codes, same format and columns as `--train` (one per `--train`).
+    #[arg(long, required = true)]
+    test: Vec<PathBuf>,
     /// CSV: name of the label column.
     #[arg(long, default_value = "label")]
     label_column: String,
-    /// NPY: integer labels of the train codes.
+    /// NPY: integer labels of the train codes (one per `--train`).
     #[arg(long)]
-    train_labels: Option<PathBuf>,
-    /// NPY: integer labels of the test codes.
+    train_labels: Vec<PathBuf>,
+    /// NPY: integer labels of the test codes (one per `--test`).
     #[arg(long)]
-    test_labels: Option<PathBuf>,
+    test_labels: Vec<PathBuf>,
     /// Also train the MLP probe (libtorch, CPU).
     #[arg(long)]
     mlp: bool,
@@ -36,29 +38,47 @@ pub struct ProbeArgs {
     csv: Option<PathBuf>,
 }
 
-fn load(args: &ProbeArgs) -> Result<CodeSplit> {
+/// The `run`-th train/test pair.
+fn load(args: &ProbeArgs, run: usize) -> Result<CodeSplit> {
+    let (train, test) = (&args.train[run], &args.test[run]);
     let is_npy = |p: &PathBuf| p.extension().is_some_and(|e| e == "npy");
-    Ok(match (is_npy(&args.train), &args.train_labels, &args.test_labels) {
-        (true, Some(train_y), Some(test_y)) => load_npy_split(&args.train, train_y, &args.test, test_y)?,
-        (true, _, _) => bail!("NPY codes need --train-labels and --test-labels (integer .npy files)"),
-        (false, _, _) => load_csv_split(&args.train, &args.test, &args.label_column)?,
+    Ok(match (is_npy(train), args.train_labels.get(run), args.test_labels.get(run)) {
+        (true, Some(train_y), Some(test_y)) => load_npy_split(train, train_y, test, test_y)?,
+        (true, _, _) => bail!("NPY codes need --train-labels and --test-labels (integer .npy files), one per --train"),
+        (false, _, _) => load_csv_split(train, test, &args.label_column)?,
     })
 }
 
 /// Runs `tsd probe`.
 pub fn run(args: &ProbeArgs) -> Result<()> {
-    let split = load(args)?;
+    if args.train.len() != args.test.len() {
+        bail!("{} --train files but {} --test files: give one --test per --train", args.train.len(), args.test.len());
+    }
     let mut options = ProbeOptions::default();
     if args.mlp {
         options.mlp = Some(MlpProbeParams::default());
     }
-    let report = probe_codes(&split.train, &split.test, &options)?;
-    println!("{report}");
-    if let Some(path) = &args.json {
-        std::fs::write(path, report.to_json()?).with_context(|| format!("writing {}", path.display()))?;
+    let mut reports = Vec::with_capacity(args.train.len());
+    for run in 0..args.train.len() {
+        let split = load(args, run)?;
+        if args.train.len() > 1 {
+            println!("run {run}: {} / {}", args.train[run].display(), args.test[run].display());
+        }
+        let report = probe_codes(&split.train, &split.test, &options)?;
+        println!("{report}");
+        reports.push(report);
     }
-    if let Some(path) = &args.csv {
-        std::fs::write(path, report.to_csv()?).with_context(|| format!("writing {}", path.display()))?;
+    let (json, csv) = if reports.len() == 1 {
+        (reports[0].to_json()?, reports[0].to_csv()?)
+    } else {
+        let runs = RunsReport::new(reports)?;
+        println!("{runs}");
+        (runs.to_json()?, runs.to_csv()?)
+    };
+    for (path, text) in [(&args.json, json), (&args.csv, csv)] {
+        if let Some(path) = path {
+            std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
+        }
     }
     Ok(())
 }

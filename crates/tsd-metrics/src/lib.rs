@@ -15,7 +15,8 @@
 //! - per-dimension [`mutual_information`] (where in Z the label hides);
 //! - nuisance-factor probes ([`probe_nuisances`]);
 //! - [`probe_codes`], which runs all of it into a [`LeakageReport`] that
-//!   prints as a table, writes CSV/JSON and renders in a notebook.
+//!   prints as a table, writes CSV/JSON and renders in a notebook, and
+//!   [`RunsReport`], the mean ± std of several runs' reports (seeds).
 //!
 //! The linear path never links libtorch.
 //!
@@ -50,6 +51,7 @@ pub mod mutual_info;
 pub mod nuisance;
 pub mod probe;
 pub mod report;
+pub mod runs;
 pub mod scores;
 pub mod standardize;
 
@@ -67,5 +69,6 @@ pub use mutual_info::{mutual_information, DimensionMi, MiOptions, MutualInfo};
 pub use nuisance::{probe_nuisances, NuisanceScores};
 pub use probe::{Probe, ProbeFamily};
 pub use report::{probe_codes, LeakageReport, ProbeOptions, ProbeResult};
+pub use runs::{ProbeSummary, RunsReport};
 pub use scores::{BootstrapOptions, MeanStd, ProbeScores, SeedSummary};
 pub use standardize::Standardizer;

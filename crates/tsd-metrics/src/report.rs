@@ -147,9 +147,11 @@ pub fn probe_codes(train: &LabelledCodes, test: &LabelledCodes, options: &ProbeO
     })
 }
 
-/// One row of [`LeakageReport::to_csv`].
+/// One row of [`LeakageReport::to_csv`] (and of a multi-run CSV, with `run`).
 #[derive(Serialize)]
 struct CsvRow {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    run: Option<usize>,
     probe: ProbeFamily,
     accuracy: f64,
     balanced_accuracy: f64,
@@ -174,9 +176,16 @@ impl LeakageReport {
     /// macro_f1,chance,leakage,ci_low,ci_high,n_train,n_test,n_classes,dim`).
     pub fn to_csv(&self) -> Result<String> {
         let mut w = csv::Writer::from_writer(Vec::new());
+        self.write_csv_rows(&mut w, None)?;
+        finish_csv(w)
+    }
+
+    /// Writes one CSV row per probe, with a leading `run` column when given.
+    pub(crate) fn write_csv_rows(&self, w: &mut csv::Writer<Vec<u8>>, run: Option<usize>) -> Result<()> {
         for p in &self.probes {
             let s = &p.scores;
             w.serialize(CsvRow {
+                run,
                 probe: p.family,
                 accuracy: s.accuracy,
                 balanced_accuracy: s.balanced_accuracy,
@@ -192,7 +201,7 @@ impl LeakageReport {
             })
             .map_err(|e| MetricsError::Serialise(e.to_string()))?;
         }
-        finish_csv(w)
+        Ok(())
     }
 
     /// One CSV row per dimension (header `dim,mi,normalised`), in dimension
@@ -248,7 +257,7 @@ pub(crate) fn print_evcxr_html(html: &str) {
     println!("EVCXR_BEGIN_CONTENT text/html\n{html}\nEVCXR_END_CONTENT");
 }
 
-fn finish_csv(w: csv::Writer<Vec<u8>>) -> Result<String> {
+pub(crate) fn finish_csv(w: csv::Writer<Vec<u8>>) -> Result<String> {
     let bytes = w.into_inner().map_err(|e| MetricsError::Serialise(e.to_string()))?;
     String::from_utf8(bytes).map_err(|e| MetricsError::Serialise(e.to_string()))
 }
