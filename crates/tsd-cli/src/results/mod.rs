@@ -93,12 +93,19 @@ pub fn merge(options: &MergeOptions, stage: &mut dyn FnMut(&str)) -> Result<Merg
             datasets.push(results);
         }
         stage("README");
+        let notes_path = root.join(readme::NOTES_FILE);
+        let notes = match std::fs::read_to_string(&notes_path) {
+            Ok(text) => Some(text),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(anyhow::Error::new(e).context(format!("reading {}", notes_path.display()))),
+        };
         let text = readme::render(&readme::ReadmeInput {
             quick,
             runs: &group,
             datasets: &datasets,
             options,
             unfinished: &report.unfinished,
+            notes: notes.as_deref(),
         });
         let path = root.join("README.md");
         tsd_core::checkpoint::write_atomic(&path, text.as_bytes())?;

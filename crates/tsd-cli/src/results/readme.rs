@@ -24,7 +24,13 @@ pub struct ReadmeInput<'a> {
     pub options: &'a MergeOptions,
     /// Run folders left out because they have not finished.
     pub unfinished: &'a [PathBuf],
+    /// The results folder's hand-written `NOTES.md`, if any.
+    pub notes: Option<&'a str>,
 }
+
+/// Hand-written notes of a results folder (why a dataset was not run, ...),
+/// which `tsd merge` copies into its README.
+pub const NOTES_FILE: &str = "NOTES.md";
 
 /// Distinct values, in first-seen order.
 fn distinct(values: impl Iterator<Item = String>) -> Vec<String> {
@@ -78,6 +84,12 @@ pub fn render(input: &ReadmeInput) -> String {
         }
     }
     md.push_str(&not_reproduced(input));
+    if let Some(notes) = input.notes {
+        md.push_str(&format!(
+            "\n## Notes from whoever ran the sweep\n\nCopied from the hand-written `{NOTES_FILE}` beside this README.\n\n{}\n",
+            notes.trim()
+        ));
+    }
     md
 }
 
@@ -143,7 +155,8 @@ fn not_reproduced(input: &ReadmeInput) -> String {
         .map(|d| d.dir_name())
         .collect();
     if !missing.is_empty() {
-        items.push(format!("Not part of this sweep: {}.", missing.join(", ")));
+        let why = if input.notes.is_some() { " (why: see the notes below)" } else { "" };
+        items.push(format!("Not part of this sweep: {}{why}.", missing.join(", ")));
     }
     if input.quick {
         items.push(format!("Quick budget: {}.", quick_note()));

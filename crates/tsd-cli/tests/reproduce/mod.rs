@@ -135,6 +135,8 @@ fn reproduce_writes_a_results_folder_skips_finished_runs_and_shards_merge_to_the
     assert!(dir.path().join("sharded/mnist/two-step/seed0-quick/summary.json").exists());
     assert!(!dir.path().join("sharded/mnist/mathieu").exists() && !dir.path().join("merged").exists());
     reproduce(dir.path(), &[&sharded[..], &["--shard", "1/2"]].concat());
+    std::fs::create_dir_all(dir.path().join("merged/quick")).unwrap();
+    std::fs::write(dir.path().join("merged/quick/NOTES.md"), "Sprites was left out: no time.\n").unwrap();
     let out = tsd(
         dir.path(),
         &["merge", "--runs", "sharded", "--results", "merged", "--device", "cpu", "--embedding", "pca"],
@@ -142,6 +144,11 @@ fn reproduce_writes_a_results_folder_skips_finished_runs_and_shards_merge_to_the
     assert!(out.status.success(), "{}", text(&out));
     let merged = check_results(&dir.path().join("merged"));
     assert_eq!(row_keys(&merged), row_keys(&rows));
+    let readme = std::fs::read_to_string(dir.path().join("merged/quick/README.md")).unwrap();
+    assert!(readme.contains("sprites, cars3d (why: see the notes below)"), "{readme}");
+    assert!(
+        readme.contains("## Notes from whoever ran the sweep") && readme.contains("Sprites was left out: no time.")
+    );
 }
 
 #[test]
