@@ -6,6 +6,11 @@
 //! `LIBTORCH` comes from the workspace's `.cargo/config.toml` (the `.libtorch`
 //! link made by `scripts/bootstrap`); it is resolved to the real folder so the
 //! binaries keep working when the checkout that built them is gone.
+//!
+//! When libtorch has CUDA kernels (`libtorch_cuda.so`, as in the PyTorch
+//! wheel), it is also linked with `--no-as-needed`: nothing in tch names one of
+//! its symbols, so the default `--as-needed` would drop it, and libtorch would
+//! then never see a GPU (`--device cuda` refused, `auto` always the CPU).
 
 fn main() {
     println!("cargo:rerun-if-env-changed=LIBTORCH");
@@ -16,5 +21,9 @@ fn main() {
     };
     let libtorch = std::path::PathBuf::from(libtorch);
     let libtorch = libtorch.canonicalize().unwrap_or(libtorch);
-    println!("cargo:rustc-link-arg=-Wl,-rpath,{}", libtorch.join("lib").display());
+    let lib = libtorch.join("lib");
+    println!("cargo:rustc-link-arg=-Wl,-rpath,{}", lib.display());
+    if lib.join("libtorch_cuda.so").exists() {
+        println!("cargo:rustc-link-arg=-Wl,--no-as-needed,-ltorch_cuda,--as-needed");
+    }
 }

@@ -2,5 +2,6 @@
 //! on small generated data whose label and nuisances are known by construction.
 
 mod common;
+mod device;
 mod mathieu;
 mod two_step;
