@@ -69,11 +69,6 @@ impl TwoStepModel {
         tch::no_grad(|| self.classifier.forward_t(&self.enc_s.forward_t(images, false), false))
     }
 
-    /// Adversary logits from Z, evaluation mode.
-    pub fn adversary_logits(&self, images: &Tensor) -> Tensor {
-        tch::no_grad(|| self.adversary.forward_t(&self.enc_z.forward_t(images, false), false))
-    }
-
     /// Decoder output before its final activation (for the loss).
     fn decode_raw(&self, s: &Tensor, z: &Tensor) -> Tensor {
         self.decoder.forward(&Tensor::cat(&[z, s], 1))
@@ -205,11 +200,11 @@ impl<'a> TwoStepTrainer<'a> {
             bar.set_message(format!("loss {:.4} acc {:.3}", loss_sum / seen as f64, hits / seen as f64));
         }
         bar.finish_and_clear();
-        let val_acc = m.evaluate_tensors(&self.val).s_classifier_accuracy;
+        let rate = seen as f64 / bar.elapsed().as_secs_f64().max(1e-9);
+        let val_acc = m.s_classifier_accuracy(&self.val);
         if self.best_s.as_ref().is_none_or(|(best, _)| val_acc > *best) {
             self.best_s = Some((val_acc, checkpoint::snapshot(&checkpoint::var_tensors(&m.s_vs, ""))));
         }
-        let rate = seen as f64 / bar.elapsed().as_secs_f64().max(1e-9);
         Ok(vec![
             ("loss", loss_sum / seen.max(1) as f64),
             ("acc", hits / seen.max(1) as f64),
@@ -362,13 +357,27 @@ impl TwoStepModel {
     fn evaluate_tensors(&self, data: &TensorData) -> TwoStepEval {
         let (mut cls, mut adv, mut rec) = (0.0, 0.0, 0.0);
         for (x, y) in data.ordered_batches(self.config.batch_size.max(1)) {
-            cls += correct(&self.classify(&x), &y);
-            adv += correct(&self.adversary_logits(&x), &y);
             let codes = self.encode(&x);
-            let loss = tch::no_grad(|| self.recon_loss(&self.decode_raw(&codes.s, &codes.z), &x));
-            rec += loss.double_value(&[]) * x.size()[0] as f64;
+            tch::no_grad(|| {
+                cls += correct(&self.classifier.forward_t(&codes.s, false), &y);
+                adv += correct(&self.adversary.forward_t(&codes.z, false), &y);
+                let loss = self.recon_loss(&self.decode_raw(&codes.s, &codes.z), &x);
+                rec += loss.double_value(&[]) * x.size()[0] as f64;
+            });
         }
         let n = data.len().max(1) as f64;
         TwoStepEval { s_classifier_accuracy: cls / n, adversary_accuracy: adv / n, reconstruction_loss: rec / n }
+    }
+
+    /// Accuracy of the step-1 classifier over `data`, running only the
+    /// S-encoder and the classifier (step 1's validation: Z, the decoder and
+    /// the adversary are not trained yet, and the decoder is the costly part).
+    fn s_classifier_accuracy(&self, data: &TensorData) -> f64 {
+        let hits: f64 = data
+            .ordered_batches(self.config.batch_size.max(1))
+            .into_iter()
+            .map(|(x, y)| correct(&self.classify(&x), &y))
+            .sum();
+        hits / data.len().max(1) as f64
     }
 }
