@@ -82,6 +82,9 @@ pub fn train_and_audit(request: &RunRequest, splits: &Splits) -> Result<(Trained
     let out = &request.out;
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     check_or_write_config(&request.config, &out.join(CONFIG_FILE), request.resume)?;
+    if request.device.is_cuda() && !request.quiet {
+        eprintln!("note: training on CUDA is not bit-reproducible (same seed, different weights); --device cpu is");
+    }
     let run = RunOptions { dir: out.clone(), resume: request.resume, quiet: request.quiet };
     let (model, history) = train_method(&request.config, splits, request.device, &run)?;
     model.save(&out.join(MODEL_FILE))?;
