@@ -91,7 +91,8 @@ pub fn train_and_audit(request: &RunRequest, splits: &Splits) -> Result<(Trained
     if !request.quiet {
         eprintln!("probing S and Z of {} on {} ...", request.config.method(), splits.train.name);
     }
-    let (s, z) = audit_codes(model.disentangler(), splits, &request.probes)?;
+    let probes = request.probes.clone().progress(!request.quiet);
+    let (s, z) = audit_codes(model.disentangler(), splits, &probes)?;
     let summary = RunSummary {
         dataset: splits.train.name.clone(),
         method: request.config.method().to_string(),
@@ -138,7 +139,11 @@ pub fn audit_codes(model: &dyn Disentangler, splits: &Splits, probes: &ProbeOpti
     let batch = 500;
     let (s_train, z_train) = encode_dataset(model, &splits.train, batch)?;
     let (s_test, z_test) = encode_dataset(model, &splits.test, batch)?;
-    let audit = |train: ndarray::Array2<f32>, test: ndarray::Array2<f32>| -> Result<CodeAudit> {
+    let audit = |code: &str, train: ndarray::Array2<f32>, test: ndarray::Array2<f32>| -> Result<CodeAudit> {
+        if probes.progress {
+            eprintln!("  probing {code} ({} train codes)", train.nrows());
+        }
+        let started = Instant::now();
         let nuisances = match &probes.logistic {
             Some(params) if !splits.train.nuisances.is_empty() => probe_nuisances(
                 train.view(),
@@ -150,11 +155,14 @@ pub fn audit_codes(model: &dyn Disentangler, splits: &Splits, probes: &ProbeOpti
             )?,
             _ => Vec::new(),
         };
+        if probes.progress && !nuisances.is_empty() {
+            eprintln!("    nuisance probes: {:.1} s", started.elapsed().as_secs_f64());
+        }
         let train = LabelledCodes::new(train, splits.train.labels.clone())?;
         let test = LabelledCodes::new(test, splits.test.labels.clone())?;
         Ok(CodeAudit { label: probe_codes(&train, &test, probes)?, nuisances })
     };
-    Ok((audit(s_train, s_test)?, audit(z_train, z_test)?))
+    Ok((audit("S", s_train, s_test)?, audit("Z", z_train, z_test)?))
 }
 
 /// Mean squared reconstruction error on `data`, per pixel, in the model's input scaling.

@@ -54,6 +54,7 @@ fn train_writes_a_complete_run_folder_refuses_to_overwrite_it_and_resumes() {
     ];
     let out = tsd(dir.path(), &args);
     assert!(out.status.success(), "{}", text(&out));
+    assert!(!text(&out).contains("probe on"), "--quiet printed probe progress: {}", text(&out));
     for file in ["config.toml", "checkpoint.safetensors", "log.csv", "model.safetensors", "summary.json"] {
         assert!(dir.path().join("run").join(file).exists(), "{file} missing");
     }
@@ -66,10 +67,13 @@ fn train_writes_a_complete_run_folder_refuses_to_overwrite_it_and_resumes() {
     assert!(!again.status.success());
     assert!(text(&again).contains("--resume"), "{}", text(&again));
 
-    let mut resumed: Vec<&str> = args.to_vec();
+    let mut resumed: Vec<&str> = args.iter().copied().filter(|a| *a != "--quiet").collect();
     resumed.push("--resume");
     let out = tsd(dir.path(), &resumed);
     assert!(out.status.success(), "{}", text(&out));
+    for progress in ["probing S", "probing Z", "logistic probe on", "knn      probe on", "mlp      probe on"] {
+        assert!(text(&out).contains(progress), "no {progress:?} in {}", text(&out));
+    }
 
     let mut other = resumed.clone();
     other.extend(["--set", "step2.lambda_adv=3"]);

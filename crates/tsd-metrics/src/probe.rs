@@ -34,7 +34,7 @@ impl ProbeFamily {
 
 impl fmt::Display for ProbeFamily {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
+        f.pad(self.name())
     }
 }
 

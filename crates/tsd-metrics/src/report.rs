@@ -3,6 +3,7 @@
 //! for notebooks.
 
 use std::fmt::{self, Write as _};
+use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
@@ -36,6 +37,10 @@ pub struct ProbeOptions {
     pub mutual_info: Option<MiOptions>,
     /// Confidence intervals of the accuracies.
     pub bootstrap: BootstrapOptions,
+    /// Print a line per fitted probe to stderr (accuracy, seconds); default
+    /// off. Probing large codes takes minutes.
+    #[serde(skip)]
+    pub progress: bool,
 }
 
 impl Default for ProbeOptions {
@@ -47,6 +52,7 @@ impl Default for ProbeOptions {
             mlp: None,
             mutual_info: Some(MiOptions::default()),
             bootstrap: BootstrapOptions::default(),
+            progress: false,
         }
     }
 }
@@ -80,6 +86,12 @@ impl ProbeOptions {
     /// Sets the bootstrap of the confidence intervals.
     pub fn bootstrap(mut self, options: BootstrapOptions) -> Self {
         self.bootstrap = options;
+        self
+    }
+
+    /// Prints (or not) a line per fitted probe to stderr.
+    pub fn progress(mut self, on: bool) -> Self {
+        self.progress = on;
         self
     }
 }
@@ -121,19 +133,27 @@ pub fn probe_codes(train: &LabelledCodes, test: &LabelledCodes, options: &ProbeO
     check_split(train, test)?;
     options.bootstrap.check()?;
     let mut probes = Vec::new();
-    let mut run = |family: ProbeFamily, probe: &dyn Probe| -> Result<()> {
-        probes.push(ProbeResult { family, scores: probe.score(test, &options.bootstrap)? });
+    let mut run = |family: ProbeFamily, probe: &dyn Probe, started: Instant| -> Result<()> {
+        let scores = probe.score(test, &options.bootstrap)?;
+        if options.progress {
+            let (n, dim, secs) = (train.len(), train.dim(), started.elapsed().as_secs_f64());
+            eprintln!("    {family:<8} probe on {n} x {dim} codes: {:.2}% ({secs:.1} s)", 100.0 * scores.accuracy);
+        }
+        probes.push(ProbeResult { family, scores });
         Ok(())
     };
     if let Some(params) = &options.logistic {
-        run(ProbeFamily::Logistic, &params.fit(train)?)?;
+        let started = Instant::now();
+        run(ProbeFamily::Logistic, &params.fit(train)?, started)?;
     }
     if let Some(params) = &options.knn {
-        run(ProbeFamily::Knn, &params.fit(train)?)?;
+        let started = Instant::now();
+        run(ProbeFamily::Knn, &params.fit(train)?, started)?;
     }
     #[cfg(feature = "mlp")]
     if let Some(params) = &options.mlp {
-        run(ProbeFamily::Mlp, &params.fit(train)?)?;
+        let started = Instant::now();
+        run(ProbeFamily::Mlp, &params.fit(train)?, started)?;
     }
     let mutual_info = options.mutual_info.as_ref().map(|o| mutual_information(train, o)).transpose()?;
     Ok(LeakageReport {
