@@ -4,9 +4,9 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::Args;
-use tsd_cli::manifest::RunManifest;
-use tsd_cli::pipeline::{export_codes, MODEL_FILE};
-use tsd_core::{DeviceChoice, TrainedModel};
+use tsd_core::DeviceChoice;
+use tsd_lab::manifest::RunManifest;
+use tsd_lab::pipeline::{export_codes, MODEL_FILE};
 
 /// Arguments of `tsd codes`.
 #[derive(Debug, Args)]
@@ -26,7 +26,7 @@ pub struct CodesArgs {
 pub fn run(args: &CodesArgs) -> Result<()> {
     let manifest = RunManifest::read(&args.run)?;
     let splits = manifest.data.load()?;
-    let model = TrainedModel::load(manifest.method, &args.run.join(MODEL_FILE), args.device.resolve()?)?;
+    let model = manifest.method.load_model(&args.run.join(MODEL_FILE), args.device.resolve()?)?;
     let out = args.out.clone().unwrap_or_else(|| args.run.join("codes"));
     export_codes(model.disentangler(), &splits, &out)?;
     println!("wrote s_train.csv, s_test.csv, z_train.csv, z_test.csv to {}", out.display());

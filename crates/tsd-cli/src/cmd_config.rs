@@ -2,21 +2,24 @@
 
 use anyhow::Result;
 use clap::Args;
-use tsd_core::{Method, MethodConfig};
+use tsd_core::{Budget, MethodId};
 
 /// Arguments of `tsd config`.
 #[derive(Debug, Args)]
 pub struct ConfigArgs {
     /// two-step or mathieu.
     #[arg(long, default_value = "two-step")]
-    method: Method,
+    method: MethodId,
     /// Preset: mnist, sprites, cars3d, norb (and mnist-64 for mathieu).
     #[arg(long, default_value = "mnist")]
     dataset: String,
+    /// The quick budget's preset (what `tsd reproduce --quick` trains).
+    #[arg(long)]
+    quick: bool,
 }
 
 /// Prints the preset as TOML.
 pub fn run(args: &ConfigArgs) -> Result<()> {
-    print!("{}", MethodConfig::preset(args.method, &args.dataset)?.to_toml()?);
+    print!("{}", args.method.preset(&args.dataset, Budget::new(args.quick))?.to_toml()?);
     Ok(())
 }

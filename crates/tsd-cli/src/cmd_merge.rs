@@ -7,9 +7,9 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::Args;
 use indicatif::ProgressBar;
-use tsd_cli::results::figures::embedding::Projection;
-use tsd_cli::results::{merge, MergeOptions, MergeReport};
 use tsd_core::DeviceChoice;
+use tsd_lab::results::figures::embedding::Projection;
+use tsd_lab::results::{merge, MergeOptions, MergeReport};
 
 /// Arguments of `tsd merge`, shared by `tsd reproduce` (which merges at the end).
 #[derive(Debug, Args)]

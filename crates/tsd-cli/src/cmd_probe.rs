@@ -6,7 +6,9 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
 use clap::Args;
-use tsd_metrics::{load_csv_split, load_npy_split, probe_codes, CodeSplit, MlpProbeParams, ProbeOptions, RunsReport};
+use tsd_metrics::{
+    load_csv_split, load_npy_split, probe_codes, CodeSplit, MlpProbeParams, ProbeConfig, ProbeOptions, RunsReport,
+};
 
 /// Arguments of `tsd probe`.
 #[derive(Debug, Args)]
@@ -56,7 +58,7 @@ pub fn run(args: &ProbeArgs) -> Result<()> {
     }
     let mut options = ProbeOptions::default();
     if args.mlp {
-        options.mlp = Some(MlpProbeParams::default());
+        options = options.with_probe(ProbeConfig::Mlp(MlpProbeParams::default()));
     }
     let mut reports = Vec::with_capacity(args.train.len());
     for run in 0..args.train.len() {

@@ -6,18 +6,14 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Instant;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use tch::Device;
-use tsd_cli::budget::Budget;
-use tsd_cli::manifest::{command_line, Machine, RunManifest};
-use tsd_cli::pipeline::{saved_config_matches, train_and_audit, RunRequest, CONFIG_FILE, SUMMARY_FILE};
-use tsd_cli::results::merge;
-use tsd_cli::setup::{apply_overrides, DataRequest};
-use tsd_cli::sweep::{plan, RunKey, Shard};
-use tsd_core::{Method, MethodConfig};
-use tsd_data::{DatasetKind, Splits};
+use tsd_core::{Budget, MethodId};
+use tsd_data::DatasetKind;
+use tsd_lab::pipeline::RunSummary;
+use tsd_lab::results::merge;
+use tsd_lab::sweep::{RunKey, Shard, SweepOptions, SweepProgress};
 
 /// Shown under `tsd reproduce --help`.
 pub const SLURM_EXAMPLE: &str = "\
@@ -61,6 +57,13 @@ impl<T: Copy> Pick<T> {
             Pick::One(v) => vec![v],
         }
     }
+
+    fn one(self) -> Option<T> {
+        match self {
+            Pick::All => None,
+            Pick::One(v) => Some(v),
+        }
+    }
 }
 
 /// Arguments of `tsd reproduce`.
@@ -71,7 +74,7 @@ pub struct ReproduceArgs {
     dataset: Pick<DatasetKind>,
     /// two-step, mathieu or all.
     #[arg(long, default_value = "all")]
-    method: Pick<Method>,
+    method: Pick<MethodId>,
     /// Seeds per (dataset, method): 0..N, each setting the config seed and the data split seed.
     #[arg(long, default_value_t = 1)]
     seeds: u64,
@@ -98,152 +101,81 @@ pub struct ReproduceArgs {
     quiet: bool,
 }
 
-/// How one run ended.
-enum Outcome {
-    Trained,
-    Skipped,
-}
-
 /// Runs `tsd reproduce`.
 pub fn run(args: &ReproduceArgs) -> Result<()> {
     let started = Instant::now();
     anyhow::ensure!(args.seeds > 0, "--seeds must be at least 1");
-    let budget = Budget::new(args.quick);
-    let device = args.output.device.resolve()?;
-    let datasets = args.dataset.list(&DatasetKind::ALL);
-    let runs: Vec<RunKey> = plan(&datasets, &args.method.list(&Method::ALL), args.seeds, args.quick)
-        .into_iter()
-        .enumerate()
-        .filter(|(i, _)| args.shard.is_none_or(|s| s.takes(*i)))
-        .map(|(_, key)| key)
-        .collect();
-    let missing = missing_datasets(&runs, args)?;
-    let bar = progress_bar(runs.len());
-    let mut cache: Option<(DataRequest, Splits)> = None;
-    let (mut trained, mut skipped, mut failed) = (0, 0, Vec::new());
-    for (i, key) in runs.iter().enumerate() {
-        bar.set_message(format!("{key}"));
-        if missing.contains(&key.dataset) {
-            bar.inc(1);
-            continue;
-        }
-        bar.suspend(|| eprintln!("── run {}/{}: {key} in {}", i + 1, runs.len(), key.dir(&args.output.runs).display()));
-        match run_one(key, args, budget, device, &mut cache, &bar) {
-            Ok(Outcome::Trained) => trained += 1,
-            Ok(Outcome::Skipped) => skipped += 1,
-            Err(e) => {
-                bar.suspend(|| eprintln!("run {key} failed: {e:#}"));
-                failed.push(format!("{key}: {e:#}"));
-            }
-        }
-        bar.inc(1);
-    }
+    let options = SweepOptions {
+        datasets: args.dataset.list(&DatasetKind::ALL),
+        required: args.dataset.one(),
+        methods: args.method.list(MethodId::all()),
+        seeds: args.seeds,
+        budget: Budget::new(args.quick),
+        shard: args.shard,
+        runs: args.output.runs.clone(),
+        data_dir: args.output.data_dir.clone(),
+        overrides: args.set.clone(),
+        train_subset: args.train_subset,
+        val_size: args.val_size,
+        device: args.output.device.resolve()?,
+        quiet: args.quiet,
+    };
+    let bar = Bar(progress_bar(tsd_lab::sweep::plan_len(&options)));
+    let report = tsd_lab::sweep::run(&options, &bar)?;
+    let bar = bar.0;
     if let Some(shard) = args.shard {
         bar.finish_and_clear();
         eprintln!("shard {shard} done; once every shard has finished: tsd merge --runs {}", args.output.runs.display());
     } else {
-        let options = args.output.options()?;
-        let report = merge(&options, &mut |stage| bar.set_message(format!("merge: {stage}")))?;
+        let merge_options = args.output.options()?;
+        let merged = merge(&merge_options, &mut |stage| bar.set_message(format!("merge: {stage}")))?;
         bar.finish_and_clear();
-        crate::cmd_merge::print_report(&report);
+        crate::cmd_merge::print_report(&merged);
     }
     eprintln!(
-        "{trained} run(s) trained, {skipped} skipped (already finished), {} failed, {} dataset(s) unavailable; wall time {:.1} min",
-        failed.len(),
-        missing.len(),
+        "{} run(s) trained, {} skipped (already finished), {} failed, {} dataset(s) unavailable; wall time {:.1} min",
+        report.trained,
+        report.skipped,
+        report.failed.len(),
+        report.missing.len(),
         started.elapsed().as_secs_f64() / 60.0
     );
-    anyhow::ensure!(failed.is_empty(), "{} run(s) failed:\n  {}", failed.len(), failed.join("\n  "));
-    Ok(())
-}
-
-/// Datasets with runs still to train whose files are missing. With
-/// `--dataset all` they are reported and left out; a dataset asked for by
-/// name is an error (the message says where it looked and how to get it).
-fn missing_datasets(runs: &[RunKey], args: &ReproduceArgs) -> Result<Vec<DatasetKind>> {
-    let mut missing = Vec::new();
-    for dataset in DatasetKind::ALL {
-        let pending =
-            runs.iter().any(|k| k.dataset == dataset && !k.dir(&args.output.runs).join(SUMMARY_FILE).exists());
-        if !pending {
-            continue;
-        }
-        if let Err(e) = tsd_data::locate(dataset, args.output.data_dir.as_deref()) {
-            if args.dataset == Pick::One(dataset) {
-                return Err(e).context(format!("--dataset {dataset}"));
-            }
-            eprintln!("skipping {dataset}: {e}");
-            missing.push(dataset);
-        }
-    }
-    Ok(missing)
-}
-
-/// The config of `key`: the dataset's preset, the budget's epochs, the seed, then `--set`.
-fn run_config(key: &RunKey, args: &ReproduceArgs, budget: Budget) -> Result<MethodConfig> {
-    let mut config = MethodConfig::preset(key.method, key.dataset.dir_name())?;
-    budget.apply(&mut config);
-    config.set("seed", &key.seed.to_string())?;
-    apply_overrides(&mut config, &args.set)?;
-    Ok(config)
-}
-
-/// Trains and probes one run, or skips it when its summary exists.
-fn run_one(
-    key: &RunKey,
-    args: &ReproduceArgs,
-    budget: Budget,
-    device: Device,
-    cache: &mut Option<(DataRequest, Splits)>,
-    bar: &ProgressBar,
-) -> Result<Outcome> {
-    let dir = key.dir(&args.output.runs);
-    let config = run_config(key, args, budget)?;
-    if dir.join(SUMMARY_FILE).exists() {
-        check_finished_config(&dir, &config)?;
-        bar.suspend(|| eprintln!("   finished before: re-using {}", dir.join(SUMMARY_FILE).display()));
-        return Ok(Outcome::Skipped);
-    }
-    let request = DataRequest {
-        dataset: key.dataset,
-        data_dir: args.output.data_dir.clone(),
-        seed: key.seed,
-        val_size: args.val_size,
-        train_subset: args.train_subset.or(budget.train_subset()),
-    };
-    if cache.as_ref().is_none_or(|(r, _)| *r != request) {
-        *cache = None;
-        bar.set_message(format!("{key}: loading {}", key.dataset));
-        *cache = Some((request.clone(), request.load()?));
-    }
-    let splits = &cache.as_ref().expect("loaded above").1;
-    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    let manifest = RunManifest {
-        dataset: key.dataset,
-        method: key.method,
-        seed: key.seed,
-        quick: key.quick,
-        data: request,
-        label: splits.train.label_name.clone(),
-        command: command_line(),
-        machine: Machine::current(),
-    };
-    manifest.write(&dir)?;
-    let run = RunRequest { config, out: dir, resume: true, quiet: args.quiet, device, probes: budget.probes(device) };
-    bar.set_message(format!("{key}: training and probing"));
-    let (_, _, summary) = bar.suspend(|| train_and_audit(&run, splits))?;
-    bar.suspend(|| crate::cmd_train::print_summary(&summary));
-    Ok(Outcome::Trained)
-}
-
-/// A finished run is re-used only if it ran with the config asked for now.
-fn check_finished_config(dir: &Path, config: &MethodConfig) -> Result<()> {
     anyhow::ensure!(
-        saved_config_matches(config, &dir.join(CONFIG_FILE))?,
-        "{} finished with another config than the one asked for now; use another --runs folder",
-        dir.display()
+        report.failed.is_empty(),
+        "{} run(s) failed:\n  {}",
+        report.failed.len(),
+        report.failed.join("\n  ")
     );
     Ok(())
+}
+
+/// The overall bar, shown as the sweep progresses.
+struct Bar(ProgressBar);
+
+impl SweepProgress for Bar {
+    fn run_started(&self, position: usize, total: usize, key: &RunKey, dir: &Path) {
+        self.0.set_message(format!("{key}"));
+        self.0.suspend(|| eprintln!("── run {position}/{total}: {key} in {}", dir.display()));
+    }
+
+    fn stage(&self, text: &str) {
+        self.0.set_message(text.to_string());
+    }
+
+    fn line(&self, text: &str) {
+        self.0.suspend(|| eprintln!("{text}"));
+    }
+
+    fn suspend(&self, work: &mut dyn FnMut()) {
+        self.0.suspend(work);
+    }
+
+    fn run_done(&self, summary: Option<&RunSummary>) {
+        if let Some(summary) = summary {
+            self.0.suspend(|| crate::cmd_train::print_summary(summary));
+        }
+        self.0.inc(1);
+    }
 }
 
 /// The overall bar: runs done of total, and the current stage.

@@ -5,12 +5,12 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use clap::Args;
-use tsd_cli::manifest::{command_line, Machine, RunManifest};
-use tsd_cli::pipeline::{train_and_audit, RunRequest, RunSummary};
-use tsd_cli::setup::{apply_overrides, DataRequest};
-use tsd_core::{device_name, DeviceChoice, Method, MethodConfig};
+use tsd_core::{device_name, Budget, DeviceChoice, MethodConfig, MethodId};
 use tsd_data::DatasetKind;
-use tsd_metrics::{MlpProbeParams, ProbeFamily, ProbeOptions};
+use tsd_lab::manifest::{command_line, Machine, RunManifest};
+use tsd_lab::pipeline::{train_and_audit, RunRequest, RunSummary};
+use tsd_lab::setup::{apply_overrides, DataRequest};
+use tsd_metrics::{MlpProbeParams, ProbeConfig, ProbeFamily, ProbeOptions};
 
 /// Arguments of `tsd train`.
 #[derive(Debug, Args)]
@@ -20,7 +20,7 @@ pub struct TrainArgs {
     dataset: DatasetKind,
     /// two-step or mathieu.
     #[arg(long, default_value = "two-step")]
-    method: Method,
+    method: MethodId,
     /// TOML config (default: the dataset's preset).
     #[arg(long)]
     config: Option<PathBuf>,
@@ -62,8 +62,8 @@ pub struct TrainArgs {
 /// Builds the config from the preset or file plus overrides.
 fn config(args: &TrainArgs) -> Result<MethodConfig> {
     let mut config = match &args.config {
-        Some(path) => MethodConfig::load(args.method, path)?,
-        None => MethodConfig::preset(args.method, &args.dataset.to_string())?,
+        Some(path) => args.method.load_config(path)?,
+        None => args.method.preset(args.dataset.dir_name(), Budget::Full)?,
     };
     apply_overrides(&mut config, &args.set)?;
     for (key, value) in [("step1.epochs", args.step1_epochs), ("step2.epochs", args.step2_epochs)] {
@@ -116,7 +116,7 @@ pub fn run(args: &TrainArgs) -> Result<()> {
     );
     let mut probes = ProbeOptions::default();
     if !args.no_mlp_probe {
-        probes.mlp = Some(MlpProbeParams::default());
+        probes = probes.with_probe(ProbeConfig::Mlp(MlpProbeParams::default()));
     }
     let request = RunRequest { config, out: out.clone(), resume: args.resume, quiet: args.quiet, device, probes };
     let (_, _, summary) = train_and_audit(&request, &splits)?;
@@ -135,9 +135,9 @@ pub(crate) fn print_summary(summary: &RunSummary) {
         summary.test_images,
         100.0 * z.chance
     );
-    if let Some(own) = &summary.own_networks {
-        println!("  own S classifier             {:6.2}%", 100.0 * own.s_classifier_accuracy);
-        println!("  own adversary on Z           {:6.2}%", 100.0 * own.adversary_accuracy);
+    for own in &summary.own_networks {
+        let name = format!("own {} on {}", own.network, own.code);
+        println!("  {name:<28} {:6.2}%", 100.0 * own.accuracy);
     }
     for family in [ProbeFamily::Logistic, ProbeFamily::Knn, ProbeFamily::Mlp] {
         if let (Some(s), Some(z)) = (summary.s.label.scores(family), summary.z.label.scores(family)) {

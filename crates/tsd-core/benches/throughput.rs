@@ -7,9 +7,9 @@
 
 use ndarray::Array4;
 use rand::{Rng, SeedableRng};
-use tsd_core::config::Schedule;
 use tsd_core::train::{self, RunOptions};
-use tsd_core::{DeviceChoice, ModelSpec, TwoStepConfig, TwoStepModel, TwoStepTrainer};
+use tsd_core::two_step::Schedule;
+use tsd_core::{DeviceChoice, ModelSpec, SavedModel, TwoStepConfig, TwoStepModel, TwoStepTrainer};
 use tsd_data::Dataset;
 
 fn mnist_shaped(n: usize, seed: u64) -> Dataset {

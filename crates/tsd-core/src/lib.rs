@@ -1,46 +1,46 @@
-//! The models of tsd, built with tch (libtorch).
+//! The models of tsd, built with tch (libtorch), behind one trait and one registry.
 //!
-//! - [`TwoStepModel`]: the two-step disentanglement method (Hadad, Wolf & Shahar,
-//!   CVPR 2018) with the authors' released settings ([`TwoStepConfig`] presets).
+//! - [`method`]: the [`Method`] trait every method implements in its own
+//!   folder, and the registry that lists them ([`MethodId::all`]); the rest of
+//!   tsd handles any method through [`MethodId`], [`MethodConfig`] and
+//!   [`TrainedModel`] and never matches on one.
+//! - [`two_step`]: the two-step disentanglement method (Hadad, Wolf & Shahar,
+//!   CVPR 2018) with the authors' released settings.
+//! - [`mathieu`]: the Gaussian-prior adversarial baseline (Mathieu et al., NIPS 2016).
 //! - [`Disentangler`]: what every model offers evaluation code (encode to
 //!   `(S, Z)`, decode, swap).
+//! - [`common`]: layers, optimisers, checkpoints and the model file shared by all models.
 //! - [`train::fit`]: seeded, resumable training with atomic safetensors
-//!   checkpoints, progress bars, a per-epoch CSV log and a NaN/Inf guard.
+//!   checkpoints, progress bars, a per-epoch CSV log of typed figures and a NaN/Inf guard.
 //!
 //! ```no_run
-//! use tsd_core::{train, Disentangler, ModelSpec, TwoStepConfig, TwoStepModel, TwoStepTrainer};
+//! use tsd_core::{Budget, MethodId, train::RunOptions};
 //! let splits = tsd_data::load(tsd_data::DatasetKind::Mnist, &Default::default())?;
-//! let mut config = TwoStepConfig::mnist_released();
-//! config.step1.epochs = 1;
-//! config.step2.epochs = 1;
-//! let spec = ModelSpec::for_data(&splits.train, config.scaling)?;
-//! let mut model = TwoStepModel::new(config, spec, tch::Device::Cpu);
-//! let mut trainer = TwoStepTrainer::new(&mut model, &splits.train, &splits.val);
-//! let run = train::RunOptions { dir: "runs/example".into(), resume: false, quiet: false };
-//! train::fit(&mut trainer, &run)?;
+//! let two_step: MethodId = "two-step".parse()?;
+//! let mut config = two_step.preset("mnist", Budget::Full)?;
+//! config.set("step1.epochs", "1")?;
+//! config.set("step2.epochs", "1")?;
+//! let run = RunOptions { dir: "runs/example".into(), resume: false, quiet: false };
+//! let (model, _history) = config.train(&splits, tch::Device::Cpu, &run)?;
 //! model.save(std::path::Path::new("runs/example/model.safetensors"))?;
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-pub mod checkpoint;
-pub mod config;
+pub mod common;
 mod device;
 mod error;
 pub mod mathieu;
-mod method;
+pub mod method;
 mod model;
-pub mod nets;
-mod optim;
-mod tensors;
 pub mod train;
-mod two_step;
+pub mod two_step;
 
-pub use config::{ConfigFile, TwoStepConfig};
+pub use common::config::{ConfigFile, InputScaling, OptimizerKind};
+pub use common::saved::SavedModel;
+pub use common::tensors::{images_to_tensor, TensorData};
 pub use device::{device_name, DeviceChoice};
 pub use error::{CoreError, Result};
-pub use mathieu::{MathieuConfig, MathieuModel, MathieuTrainer};
-pub use method::{train_method, Method, MethodConfig, TrainedModel};
+pub use mathieu::{Mathieu, MathieuConfig, MathieuModel, MathieuTrainer};
+pub use method::{Budget, Code, Method, MethodConfig, MethodId, Model, OwnScore, Series};
 pub use model::{encode_dataset, reconstruction_mse, Codes, Disentangler, ModelSpec};
-pub use optim::Optimizer;
-pub use tensors::{images_to_tensor, TensorData};
-pub use two_step::{TwoStepEval, TwoStepModel, TwoStepTrainer};
+pub use two_step::{TwoStep, TwoStepConfig, TwoStepEval, TwoStepModel, TwoStepTrainer};

@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use tch::{Device, Kind, Tensor};
 use tsd_data::{Dataset, Normalization};
 
-use crate::config::InputScaling;
-use crate::tensors::{images_to_tensor, TensorData};
+use crate::common::config::InputScaling;
+use crate::common::tensors::{images_to_tensor, TensorData};
 use crate::{CoreError, Result};
 
 /// What the model needs to know about its data.

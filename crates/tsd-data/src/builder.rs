@@ -4,7 +4,7 @@
 use ndarray::Array4;
 
 use crate::split::{Part, SplitIndices};
-use crate::{Dataset, Factor, Splits};
+use crate::{Dataset, DatasetKind, Factor, Splits};
 
 /// Static description of a dataset's label and nuisances.
 pub(crate) struct Schema {
@@ -15,6 +15,16 @@ pub(crate) struct Schema {
     pub factors: Vec<(&'static str, usize)>,
     /// `(C, H, W)` of the output images.
     pub shape: (usize, usize, usize),
+}
+
+impl Schema {
+    /// The schema of `kind` (name, label name and nuisances from its
+    /// [`facts`](DatasetKind::facts)) with `n_classes` classes and images of
+    /// `shape`.
+    pub fn new(kind: DatasetKind, n_classes: usize, shape: (usize, usize, usize)) -> Schema {
+        let facts = kind.facts();
+        Schema { name: facts.name, label_name: facts.label, n_classes, factors: facts.nuisances.to_vec(), shape }
+    }
 }
 
 struct PartBuf {

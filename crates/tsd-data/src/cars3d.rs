@@ -1,21 +1,14 @@
 //! Cars3D (Reed et al. 2015): 183 car models × 4 elevations × 24 azimuths,
 //! stored 64×64 RGB.
 //!
-//! Label: the car (`"identity"`). Nuisances: `elevation` (4) and `azimuth`
-//! (24). Two pairs of models in the 183-car release are bit-identical
-//! (indices 30 = 113 and 154 = 157). Keeping both of a pair would put the
-//! same images under two labels, in train and in test alike, so the second of
-//! each pair (113 and 157) is dropped: 181 cars, relabelled `0..181` in file
-//! order. The identity of the pairs is taken from the data's README, not
-//! re-checked at load time. Files with another number of cars (e.g. small
-//! test files) drop nothing.
-//!
-//! A third pair is a near-duplicate and is kept: `car_013` and `car_059`
-//! (file indices 12 and 57, labels 12 and 57) differ by at most 8 of the
-//! 12,288 values of any 64×64 view, 32 of their 96 views are bit-identical
-//! at 64×64, and 64 at 32×32. Those images carry two labels; the survey
-//! reports it as a warning ([`NEAR_DUPLICATE_LABELS`]). Each car's 96 views are split at random (seeded)
-//! into train / validation / test.
+//! Label, nuisances, files and known duplicates: [`facts::CARS3D`](crate::facts::CARS3D).
+//! The label is the car; the nuisances are the elevation and azimuth of the
+//! view. Of the two bit-identical model pairs of the 183-car release the
+//! second of each ([`DROPPED_DUPLICATES`]) is dropped: 181 cars, relabelled
+//! `0..181` in file order; files with another number of cars (e.g. small test
+//! files) drop nothing. A near-duplicate pair is kept
+//! ([`NEAR_DUPLICATE_LABELS`]); the survey reports it as a warning. Each
+//! car's 96 views are split at random (seeded) into train / validation / test.
 
 use std::path::{Path, PathBuf};
 
@@ -35,7 +28,7 @@ pub const RELEASE_CARS: usize = 183;
 /// Car indices dropped from the full release: duplicates of cars 30 and 154.
 pub const DROPPED_DUPLICATES: [usize; 2] = [113, 157];
 /// Labels (after dropping [`DROPPED_DUPLICATES`]) of the near-duplicate pair
-/// `car_013` / `car_059`, kept (see the module docs).
+/// `car_013` / `car_059`, kept (see [`facts::CARS3D`](crate::facts::CARS3D)).
 pub const NEAR_DUPLICATE_LABELS: [(usize, usize); 1] = [(12, 57)];
 /// Camera elevations per car.
 pub const ELEVATIONS: usize = 4;
@@ -74,9 +67,9 @@ pub(crate) fn load_planned(
     seed: u64,
 ) -> Result<(Splits, SplitIndices)> {
     if size == 0 {
-        return Err(DataError::options("cars3d", "size must be at least 1"));
+        return Err(DataError::options(DatasetKind::Cars3d.dir_name(), "size must be at least 1"));
     }
-    check_fractions("cars3d", VIEWS, val_fraction, test_fraction)?;
+    check_fractions(DatasetKind::Cars3d.dir_name(), VIEWS, val_fraction, test_fraction)?;
     let path = file_in(dir)?;
     let mut reader = idx::open_expecting(&path, IMAGES_MAGIC)?;
     let dims = reader.dims().to_vec();
@@ -90,13 +83,7 @@ pub(crate) fn load_planned(
     let (n_cars, in_h, in_w) = (dims[0], dims[3], dims[4]);
     let kept = kept_cars(n_cars);
     let plan = split_plan(kept.len(), val_fraction, test_fraction, seed);
-    let schema = Schema {
-        name: "cars3d",
-        label_name: "identity",
-        n_classes: kept.len(),
-        factors: vec![("elevation", ELEVATIONS), ("azimuth", AZIMUTHS)],
-        shape: (3, size, size),
-    };
+    let schema = Schema::new(DatasetKind::Cars3d, kept.len(), (3, size, size));
     let mut builder = PartsBuilder::new(schema, &plan);
     let mut resize = AreaResize::new(in_h, in_w, size, size);
     let view_bytes = in_h * in_w * 3;

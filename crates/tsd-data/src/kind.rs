@@ -30,14 +30,10 @@ impl DatasetKind {
     pub const ALL: [DatasetKind; 4] =
         [DatasetKind::Mnist, DatasetKind::Sprites, DatasetKind::Cars3d, DatasetKind::Norb];
 
-    /// Lower-case name, also the name of its data sub-folder.
-    pub fn dir_name(self) -> &'static str {
-        match self {
-            DatasetKind::Mnist => "mnist",
-            DatasetKind::Sprites => "sprites",
-            DatasetKind::Cars3d => "cars3d",
-            DatasetKind::Norb => "norb",
-        }
+    /// Lower-case name, also the name of its data sub-folder
+    /// ([`DatasetFacts::name`](crate::DatasetFacts::name)).
+    pub const fn dir_name(self) -> &'static str {
+        self.facts().name
     }
 }
 

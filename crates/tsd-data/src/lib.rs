@@ -15,7 +15,11 @@
 //! # Ok::<(), tsd_data::DataError>(())
 //! ```
 //!
-//! Modules: [`gz`] (transparent gunzip), [`idx`] and [`norb`] (the two file
+//! What is known about each dataset (files, label, nuisances, origin, known
+//! duplicates, caveats for results pages) is in one place, [`facts`]:
+//! [`DatasetKind::facts`] gives its [`DatasetFacts`].
+//!
+//! Modules: [`facts`] (per-dataset facts), [`gz`] (transparent gunzip), [`idx`] and [`norb`] (the two file
 //! formats, read whole or record by record), [`resize`] (area downscale),
 //! [`mnist`], [`sprites`], [`cars3d`], [`norb`] (the datasets), [`split`]
 //! (seeded split plans), [`mod@locate`] (where the data lives) and [`mod@survey`]
@@ -25,6 +29,7 @@ mod builder;
 pub mod cars3d;
 mod dataset;
 mod error;
+pub mod facts;
 pub mod gz;
 pub mod idx;
 mod kind;
@@ -41,6 +46,7 @@ pub mod synthetic;
 
 pub use dataset::{Dataset, Factor, Splits};
 pub use error::{DataError, Result};
+pub use facts::DatasetFacts;
 pub use kind::{load, load_with_plan, DatasetKind, LoadOptions, UnknownDataset};
 pub use locate::locate;
 pub use matrix::{ElemType, Elements, Matrix, MatrixReader};

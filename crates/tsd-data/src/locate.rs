@@ -18,8 +18,9 @@ use crate::DatasetKind;
 /// Environment variable naming a data folder.
 pub const DATA_DIR_ENV: &str = "TSD_DATA_DIR";
 
-/// Where small NORB can be downloaded (it is not shipped with tsd).
-pub const NORB_URL: &str = "https://cs.nyu.edu/~ylclab/data/norb-v1.0-small/";
+/// Where small NORB can be downloaded (it is not shipped with tsd); the
+/// [`download`](crate::DatasetFacts::download) of its facts.
+pub use crate::facts::NORB_URL;
 
 /// The data folders to try, in order (see the module docs).
 pub fn data_dirs(explicit: Option<&Path>) -> Vec<PathBuf> {
@@ -46,14 +47,10 @@ pub fn candidate_dirs(explicit: Option<&Path>, env: Option<&Path>, workspace: Op
     dirs
 }
 
-/// Files a dataset's folder must hold (each also accepted with `.gz` appended).
+/// Files a dataset's folder must hold (each also accepted with `.gz` appended):
+/// the [`files`](crate::DatasetFacts::files) of its facts.
 pub fn expected_files(kind: DatasetKind) -> &'static [&'static str] {
-    match kind {
-        DatasetKind::Mnist => &crate::mnist::FILES,
-        DatasetKind::Sprites => &crate::sprites::FILES,
-        DatasetKind::Cars3d => &crate::cars3d::FILES,
-        DatasetKind::Norb => &crate::norb::FILES,
-    }
+    kind.facts().files
 }
 
 /// `dir/name.gz` if it exists, else `dir/name` if it exists.
@@ -88,20 +85,21 @@ pub fn locate(kind: DatasetKind, explicit: Option<&Path>) -> Result<PathBuf> {
 }
 
 fn missing(kind: DatasetKind, searched: Vec<PathBuf>, files: &[&str]) -> DataError {
-    let hint = match kind {
-        DatasetKind::Norb => Some(format!(
-            "small NORB is not shipped with tsd: download the six files from {NORB_URL} \
-             into a `norb/` folder of a data folder (they may stay gzipped)"
-        )),
-        _ => Some(format!(
-            "put the files in a `{}/` folder of a data folder, or pass --data-dir / set {DATA_DIR_ENV}",
-            kind.dir_name()
-        )),
+    let name = kind.dir_name();
+    let hint = match kind.facts().download {
+        Some(url) => format!(
+            "{name} is not shipped with tsd: download its {} files from {url} \
+             into a `{name}/` folder of a data folder (they may stay gzipped)",
+            expected_files(kind).len()
+        ),
+        None => {
+            format!("put the files in a `{name}/` folder of a data folder, or pass --data-dir / set {DATA_DIR_ENV}")
+        }
     };
     DataError::MissingDataset {
         dataset: kind.to_string(),
         searched,
         expected: files.iter().map(|s| s.to_string()).collect(),
-        hint,
+        hint: Some(hint),
     }
 }

@@ -1,9 +1,9 @@
 //! MNIST: 60,000 training and 10,000 test digits, 28×28 grey, from the four
 //! standard IDX files (gzipped or not).
 //!
-//! Label: the digit (`"digit"`, 10 classes); no nuisance factor. A seeded
-//! random hold-out of the training file is the validation part; `t10k` is
-//! the test part.
+//! Label (the digit, 10 classes) and files: [`facts::MNIST`](crate::facts::MNIST);
+//! no nuisance factor. A seeded random hold-out of the training file is the
+//! validation part; `t10k` is the test part.
 
 use std::path::{Path, PathBuf};
 
@@ -112,19 +112,13 @@ pub(crate) fn load_planned(dir: &Path, val_size: usize, seed: u64) -> Result<(Sp
     }
     if val_size >= train.len() {
         return Err(DataError::options(
-            "mnist",
+            DatasetKind::Mnist.dir_name(),
             format!("val_size {val_size} leaves no training image of {}", train.len()),
         ));
     }
     let plan = split_plan(train.len(), test.len(), val_size, seed);
     let size = train.rows * train.cols;
-    let schema = Schema {
-        name: "mnist",
-        label_name: "digit",
-        n_classes: N_CLASSES,
-        factors: Vec::new(),
-        shape: (1, train.rows, train.cols),
-    };
+    let schema = Schema::new(DatasetKind::Mnist, N_CLASSES, (1, train.rows, train.cols));
     let mut b = PartsBuilder::new(schema, &plan);
     for (i, (img, &y)) in train.pixels.chunks_exact(size).zip(&train.labels).enumerate() {
         if let Some(dst) = b.item(i, y as usize, &[]) {

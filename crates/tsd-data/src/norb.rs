@@ -6,10 +6,10 @@
 //! `ndim`, then `max(3, ndim)` i32 dims (unused ones are 1), then the
 //! elements, little-endian, row-major. Files may be gzipped.
 //!
-//! Dataset: label = category (`"category"`, 5 classes); images = left camera
-//! only, area-downscaled to `size × size`; nuisances `instance` (10),
-//! `elevation` (9), `azimuth` (18, the stored even value / 2) and `lighting`
-//! (6). A seeded hold-out of the training file is the validation part.
+//! Dataset (label, nuisances, files, download: [`facts::NORB`](crate::facts::NORB)):
+//! label = category (5 classes); images = left camera only, area-downscaled
+//! to `size × size`; nuisances [`FACTORS`] (the azimuth is the stored even
+//! value / 2). A seeded hold-out of the training file is the validation part.
 
 use std::path::{Path, PathBuf};
 
@@ -39,8 +39,11 @@ pub const FILES: [&str; 6] = [TRAINING[0], TRAINING[1], TRAINING[2], TESTING[0],
 
 /// Number of object categories (animal, human, airplane, truck, car).
 pub const N_CATEGORIES: usize = 5;
-/// `(name, cardinality)` of the four info columns as nuisances.
-pub const FACTORS: [(&str, usize); 4] = [("instance", 10), ("elevation", 9), ("azimuth", 18), ("lighting", 6)];
+/// `(name, cardinality)` of the four info columns as nuisances (the
+/// [`nuisances`](crate::DatasetFacts::nuisances) of its facts).
+pub const FACTORS: [(&str, usize); 4] = crate::facts::NORB_NUISANCES;
+/// Column of the info files that holds the azimuth, stored as 0, 2, …, 34.
+const AZIMUTH_COLUMN: usize = 2;
 
 /// Longest dims list accepted (the format has no limit; real files use 1..4).
 const MAX_NDIM: i32 = 16;
@@ -195,15 +198,15 @@ pub fn read_labels(cat_path: &Path, info_path: &Path) -> Result<NorbLabels> {
     for (i, row) in infos.chunks_exact(4).enumerate() {
         let mut f = [0usize; 4];
         for (k, (&v, &(name, card))) in row.iter().zip(&FACTORS).enumerate() {
-            // Azimuth is stored as 0, 2, …, 34.
-            let (value, ok) = if name == "azimuth" {
+            let azimuth = k == AZIMUTH_COLUMN;
+            let (value, ok) = if azimuth {
                 (v / 2, v % 2 == 0 && (0..2 * card as i64).contains(&v))
             } else {
                 (v, (0..card as i64).contains(&v))
             };
             if !ok {
                 let allowed =
-                    if name == "azimuth" { "an even number in 0..=34".to_string() } else { format!("0..{card}") };
+                    if azimuth { format!("an even number in 0..={}", 2 * (card - 1)) } else { format!("0..{card}") };
                 return Err(DataError::FactorOutOfRange {
                     path: info_path.to_path_buf(),
                     factor: name.to_string(),
@@ -234,7 +237,7 @@ pub fn load_dir(dir: &Path, size: usize, val_size: usize, seed: u64) -> Result<S
 
 pub(crate) fn load_planned(dir: &Path, size: usize, val_size: usize, seed: u64) -> Result<(Splits, SplitIndices)> {
     if size == 0 {
-        return Err(DataError::options("norb", "size must be at least 1"));
+        return Err(DataError::options(DatasetKind::Norb.dir_name(), "size must be at least 1"));
     }
     let [tr_dat, tr_cat, tr_info, te_dat, te_cat, te_info] = files_in(dir)?;
     let train_labels = read_labels(&tr_cat, &tr_info)?;
@@ -251,16 +254,13 @@ pub(crate) fn load_planned(dir: &Path, size: usize, val_size: usize, seed: u64) 
     }
     let n_train = train_labels.categories.len();
     if val_size >= n_train {
-        return Err(DataError::options("norb", format!("val_size {val_size} leaves no training pair of {n_train}")));
+        return Err(DataError::options(
+            DatasetKind::Norb.dir_name(),
+            format!("val_size {val_size} leaves no training pair of {n_train}"),
+        ));
     }
     let plan = mnist::split_plan(n_train, test_labels.categories.len(), val_size, seed);
-    let schema = Schema {
-        name: "norb",
-        label_name: "category",
-        n_classes: N_CATEGORIES,
-        factors: FACTORS.to_vec(),
-        shape: (1, size, size),
-    };
+    let schema = Schema::new(DatasetKind::Norb, N_CATEGORIES, (1, size, size));
     let mut builder = PartsBuilder::new(schema, &plan);
     let mut resize = AreaResize::new(h, w, size, size);
     let mut pair = vec![0u8; train_reader.record_bytes()];

@@ -1,20 +1,17 @@
 //! Sprites (Reed et al. 2015): 672 characters × 178 animation frames, 60×60 RGB.
 //!
-//! Label: the character index (`"identity"`, one class per character; every
-//! character has a distinct attribute tuple). Nuisances: `clip` (which of the
-//! 21 animation clips, 0..21) and `frame` (frame index within its clip, 0..13).
-//! The 1.29 GB image file is streamed one character at a time and each frame
-//! is area-downscaled to `size × size` as it is read, so peak memory is
-//! about the size of the output.
+//! Label, nuisances, files and caveats: [`facts::SPRITES`](crate::facts::SPRITES).
+//! The label is the character index; the nuisances are the clip (which of
+//! the 21 animation clips) and the frame index within it. The 1.29 GB image
+//! file is streamed one character at a time and each frame is
+//! area-downscaled to `size × size` as it is read, so peak memory is about
+//! the size of the output.
 //!
-//! Caveat, measured on the full data at 60×60: characters `2k` and `2k + 1`
-//! differ only in the weapon, which the spellcast, walk, slash and hurt clips
-//! (clips 0–3, 8–15, 20) do not draw. 62,745 of the 119,616 frames (52.5 %)
-//! are bit-identical to a frame of another character (30,768 contents shared
-//! by two characters, 168 by four, always within a block `4j..4j + 3`), so no
-//! classifier can name the character of a single frame more than 73.7 % of
-//! the time (the Bayes rate with this label). The survey reports it as a
-//! warning.
+//! Caveat: about half the frames are bit-identical to a frame of another
+//! character (characters `2k` and `2k + 1` differ only in the weapon), which
+//! caps single-frame identity accuracy near 74 %; the measurement is in the
+//! [`duplicates`](crate::DatasetFacts::duplicates) of the facts. The survey
+//! reports it as a warning.
 
 use std::path::{Path, PathBuf};
 
@@ -30,6 +27,8 @@ use crate::{gz, idx, DatasetKind, Splits};
 /// The files of Sprites (the IDX files may be gzipped, `.gz` appended).
 pub const FILES: [&str; 3] = ["sprites-images-idx5-ubyte", "sprites-attributes-idx2-ubyte", "splits.json"];
 
+/// Characters in the full release.
+pub const RELEASE_CHARACTERS: usize = 672;
 /// Frames in each of the 21 clips, in file order (5 actions × 4 directions, then "hurt").
 pub const CLIP_FRAMES: [usize; 21] = [7, 7, 7, 7, 8, 8, 8, 8, 9, 9, 9, 9, 6, 6, 6, 6, 13, 13, 13, 13, 6];
 /// Frames per character (sum of [`CLIP_FRAMES`]).
@@ -143,7 +142,7 @@ pub fn load_dir(dir: &Path, size: usize, split: SpritesSplit) -> Result<Splits> 
 
 pub(crate) fn load_planned(dir: &Path, size: usize, split: SpritesSplit) -> Result<(Splits, SplitIndices)> {
     if size == 0 {
-        return Err(DataError::options("sprites", "size must be at least 1"));
+        return Err(DataError::options(DatasetKind::Sprites.dir_name(), "size must be at least 1"));
     }
     let [images_path, attributes_path, splits_path] = files_in(dir)?;
     let mut reader = idx::open_expecting(&images_path, IMAGES_MAGIC)?;
@@ -161,17 +160,11 @@ pub(crate) fn load_planned(dir: &Path, size: usize, split: SpritesSplit) -> Resu
     let plan = match split {
         SpritesSplit::Characters => character_plan(&read_splits(&splits_path, n_chars)?, n_chars),
         SpritesSplit::Frames { seed, val_fraction, test_fraction } => {
-            check_fractions("sprites", FRAMES, val_fraction, test_fraction)?;
+            check_fractions(DatasetKind::Sprites.dir_name(), FRAMES, val_fraction, test_fraction)?;
             frame_plan(n_chars, val_fraction, test_fraction, seed)
         }
     };
-    let schema = Schema {
-        name: "sprites",
-        label_name: "identity",
-        n_classes: n_chars,
-        factors: vec![("clip", CLIP_FRAMES.len()), ("frame", MAX_CLIP_FRAMES)],
-        shape: (3, size, size),
-    };
+    let schema = Schema::new(DatasetKind::Sprites, n_chars, (3, size, size));
     let mut builder = PartsBuilder::new(schema, &plan);
     let mut resize = AreaResize::new(in_h, in_w, size, size);
     let factors = frame_factors();

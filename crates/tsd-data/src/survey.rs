@@ -213,14 +213,14 @@ struct Known {
 /// The known shared-image label pairs of `kind` (loaded with `n_classes`).
 fn known_pairs(kind: DatasetKind, n_classes: usize) -> Option<Known> {
     match kind {
-        DatasetKind::Cars3d if n_classes == 181 => Some(Known {
+        DatasetKind::Cars3d if n_classes == kind.facts().n_classes => Some(Known {
             is_known: |a, b| crate::cars3d::NEAR_DUPLICATE_LABELS.contains(&(a, b)),
-            why: "car_013 / car_059 are near-duplicate models, see tsd_data::cars3d",
+            why: "car_013 / car_059 are near-duplicate models, see tsd_data::facts::CARS3D",
         }),
         DatasetKind::Sprites => Some(Known {
             is_known: |a, b| a / 4 == b / 4,
             why: "characters 4k..4k+3 differ only in attributes (e.g. the weapon) that many \
-                  frames do not show, see tsd_data::sprites",
+                  frames do not show, see tsd_data::facts::SPRITES",
         }),
         _ => None,
     }

@@ -13,16 +13,34 @@
 //! - [`ProbeScores`] (accuracy with a bootstrap CI, balanced accuracy, macro
 //!   F1, chance, leakage) and [`SeedSummary`] across seeds;
 //! - per-dimension [`mutual_information`] (where in Z the label hides);
-//! - nuisance-factor probes ([`probe_nuisances`]);
+//! - nuisance-factor probes of any family ([`probe_nuisances`]);
 //! - [`probe_codes`], which runs all of it into a [`LeakageReport`] that
 //!   prints as a table, writes CSV/JSON and renders in a notebook, and
 //!   [`RunsReport`], the mean ± std of several runs' reports (seeds).
+//!
+//! Which probes run is data: [`ProbeOptions`] holds a list of label probes
+//! and a list of nuisance probes, each a [`ProbeConfig`] (an enum tagged by
+//! `family` in JSON and TOML, one variant per [`ProbeFamily`]). Every fitted
+//! probe is used through the [`Probe`] trait.
+//!
+//! # Adding a probe
+//!
+//! A new probe touches two places. (1) Its module, `src/<name>.rs` (declared
+//! and re-exported here): a serde params type whose `fit(&LabelledCodes)`
+//! returns the fitted probe, and that fitted type implementing [`Probe`]
+//! (`predict`, `train_class_counts`, `dim`; scoring comes with the trait).
+//! (2) Its variant in `src/probe.rs`: a [`ProbeConfig`] variant holding the
+//! params, and the [`ProbeFamily`] variant it reports as (whose lower-case
+//! name appears in CSV and JSON), with their arms in [`ProbeConfig::family`],
+//! [`ProbeConfig::fit`] and [`ProbeFamily::name`] (the compiler points at each).
+//! Nothing else changes: [`probe_codes`], [`probe_nuisances`], the reports and
+//! the options' serde format all go through [`ProbeConfig`].
 //!
 //! The linear path never links libtorch.
 //!
 //! ```
 //! use ndarray::Array2;
-//! use tsd_metrics::{probe_codes, LabelledCodes, ProbeFamily, ProbeOptions};
+//! use tsd_metrics::{probe_codes, KnnProbeParams, LabelledCodes, ProbeConfig, ProbeFamily, ProbeOptions};
 //!
 //! // Dimension 0 carries the label, dimension 1 is noise-free filler.
 //! let codes = |n: usize| {
@@ -38,6 +56,15 @@
 //! assert!(linear.accuracy > 0.99 && linear.leakage > 0.98);
 //! assert_eq!(report.mutual_info.as_ref().unwrap().most_informative().unwrap().dim, 0);
 //! println!("{report}");
+//!
+//! // k-NN only, with 15 neighbours, and no mutual information.
+//! let options = ProbeOptions::default()
+//!     .without(ProbeFamily::Logistic)
+//!     .with_probe(ProbeConfig::Knn(KnnProbeParams::new().k(15)))
+//!     .mutual_info(None);
+//! let report = probe_codes(&train, &test, &options)?;
+//! assert_eq!(report.probes.len(), 1);
+//! assert!(report.scores(ProbeFamily::Knn).unwrap().accuracy > 0.99);
 //! # Ok::<(), tsd_metrics::MetricsError>(())
 //! ```
 
@@ -67,7 +94,7 @@ pub use logistic::{LogisticProbe, LogisticProbeParams, LogisticProbeValidParams}
 pub use mlp::{MlpProbe, MlpProbeParams, MlpProbeValidParams};
 pub use mutual_info::{mutual_information, DimensionMi, MiOptions, MutualInfo};
 pub use nuisance::{probe_nuisances, NuisanceScores};
-pub use probe::{Probe, ProbeFamily};
+pub use probe::{Probe, ProbeConfig, ProbeFamily};
 pub use report::{probe_codes, LeakageReport, ProbeOptions, ProbeResult};
 pub use runs::{ProbeSummary, RunsReport};
 pub use scores::{BootstrapOptions, MeanStd, ProbeScores, SeedSummary};

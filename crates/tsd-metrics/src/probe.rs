@@ -1,4 +1,6 @@
-//! What every fitted probe offers, and the probe families.
+//! The probes: their families, their configurations ([`ProbeConfig`], the one
+//! place that maps a configuration to its fitting code) and what every fitted
+//! probe offers ([`Probe`]).
 
 use std::fmt;
 
@@ -7,6 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::codes::{check_test_labels, LabelledCodes};
 use crate::error::{MetricsError, Result};
+use crate::knn::KnnProbeParams;
+use crate::logistic::LogisticProbeParams;
 use crate::scores::{BootstrapOptions, ProbeScores};
 
 /// The kinds of probe this crate fits.
@@ -36,6 +40,60 @@ impl fmt::Display for ProbeFamily {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.pad(self.name())
     }
+}
+
+/// One probe to fit: its family and hyper-parameters.
+///
+/// Serialised with the family as a tag next to the parameters, e.g. JSON
+/// `{"family": "knn", "k": 5}` or a TOML table `family = "logistic"` (absent
+/// parameters take their defaults). The `mlp` variant exists with the `mlp`
+/// feature only; a build without it refuses `family = "mlp"`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "family", rename_all = "lowercase")]
+pub enum ProbeConfig {
+    /// Multinomial logistic regression ([`crate::LogisticProbe`]).
+    Logistic(LogisticProbeParams),
+    /// k-nearest neighbours ([`crate::KnnProbe`]).
+    Knn(KnnProbeParams),
+    /// Two-hidden-layer MLP ([`crate::mlp::MlpProbe`]).
+    #[cfg(feature = "mlp")]
+    Mlp(crate::mlp::MlpProbeParams),
+}
+
+impl ProbeConfig {
+    /// The family of the probe this fits.
+    pub fn family(&self) -> ProbeFamily {
+        match self {
+            ProbeConfig::Logistic(_) => ProbeFamily::Logistic,
+            ProbeConfig::Knn(_) => ProbeFamily::Knn,
+            #[cfg(feature = "mlp")]
+            ProbeConfig::Mlp(_) => ProbeFamily::Mlp,
+        }
+    }
+
+    /// Checks the parameters, then fits the probe on `train`.
+    pub fn fit(&self, train: &LabelledCodes) -> Result<Box<dyn Probe>> {
+        Ok(match self {
+            ProbeConfig::Logistic(params) => Box::new(params.fit(train)?),
+            ProbeConfig::Knn(params) => Box::new(params.fit(train)?),
+            #[cfg(feature = "mlp")]
+            ProbeConfig::Mlp(params) => Box::new(params.fit(train)?),
+        })
+    }
+}
+
+/// Errors when two configurations of `probes` share a family: reports and
+/// their files tell probes apart by family only.
+pub(crate) fn check_distinct_families(probes: &[ProbeConfig], name: &'static str) -> Result<()> {
+    for (i, p) in probes.iter().enumerate() {
+        if let Some(j) = probes[..i].iter().position(|q| q.family() == p.family()) {
+            return Err(MetricsError::InvalidParameter {
+                name,
+                reason: format!("probes {j} and {i} are both {}; give each family once", p.family()),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// A probe fitted on train codes.

@@ -12,30 +12,33 @@ use crate::error::{MetricsError, Result};
 use crate::knn::KnnProbeParams;
 use crate::logistic::LogisticProbeParams;
 use crate::mutual_info::{mutual_information, MiOptions, MutualInfo};
-use crate::probe::{Probe, ProbeFamily};
+use crate::probe::{check_distinct_families, ProbeConfig, ProbeFamily};
 use crate::scores::{BootstrapOptions, ProbeScores};
 
 /// Dimensions listed by the `Display` table (all of them go to CSV/JSON).
 const DISPLAY_TOP_DIMS: usize = 10;
 
-/// Which probes [`probe_codes`] runs and how.
+/// Which probes [`probe_codes`] (and [`crate::probe_nuisances`]) run and how.
 ///
-/// Build from `ProbeOptions::default()` (with `..Default::default()` or the
-/// builder methods) so code keeps compiling whether or not the `mlp` feature
-/// adds its field.
+/// Start from `ProbeOptions::default()` and adjust with the builder methods,
+/// e.g. `ProbeOptions::default().with_probe(ProbeConfig::Knn(KnnProbeParams::new().k(15)))`.
+/// Each list holds a family at most once ([`probe_codes`] refuses repeats).
+/// Serialised (JSON, TOML) with every field optional; `progress` is skipped
+/// and unknown keys are refused.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct ProbeOptions {
-    /// Linear probe; default on with scikit-learn's defaults.
-    pub logistic: Option<LogisticProbeParams>,
-    /// k-NN probe; default on, k = 5.
-    pub knn: Option<KnnProbeParams>,
-    /// MLP probe; default off (it trains a network).
-    #[cfg(feature = "mlp")]
-    pub mlp: Option<crate::mlp::MlpProbeParams>,
+    /// Label probes, fitted and reported in this order. Default: logistic
+    /// with scikit-learn's defaults, then k-NN with k = 5 (no MLP: it trains
+    /// a network).
+    pub probes: Vec<ProbeConfig>,
+    /// Probes of each nuisance factor, in this order, for callers of
+    /// [`crate::probe_nuisances`]. Default: logistic with scikit-learn's
+    /// defaults only.
+    pub nuisance_probes: Vec<ProbeConfig>,
     /// Per-dimension mutual information on the train codes; default on, 20 bins.
     pub mutual_info: Option<MiOptions>,
-    /// Confidence intervals of the accuracies.
+    /// Confidence intervals of the accuracies; default 1000 resamples, 95%, seed 0.
     pub bootstrap: BootstrapOptions,
     /// Print a line per fitted probe to stderr (accuracy, seconds); default
     /// off. Probing large codes takes minutes.
@@ -46,10 +49,11 @@ pub struct ProbeOptions {
 impl Default for ProbeOptions {
     fn default() -> Self {
         ProbeOptions {
-            logistic: Some(LogisticProbeParams::default()),
-            knn: Some(KnnProbeParams::default()),
-            #[cfg(feature = "mlp")]
-            mlp: None,
+            probes: vec![
+                ProbeConfig::Logistic(LogisticProbeParams::default()),
+                ProbeConfig::Knn(KnnProbeParams::default()),
+            ],
+            nuisance_probes: vec![ProbeConfig::Logistic(LogisticProbeParams::default())],
             mutual_info: Some(MiOptions::default()),
             bootstrap: BootstrapOptions::default(),
             progress: false,
@@ -58,22 +62,36 @@ impl Default for ProbeOptions {
 }
 
 impl ProbeOptions {
-    /// Sets (or with `None` skips) the linear probe.
-    pub fn logistic(mut self, params: Option<LogisticProbeParams>) -> Self {
-        self.logistic = params;
+    /// Sets the label probe of `probe`'s family: replaces the one of that
+    /// family in place, or appends it.
+    pub fn with_probe(mut self, probe: ProbeConfig) -> Self {
+        match self.probes.iter_mut().find(|p| p.family() == probe.family()) {
+            Some(slot) => *slot = probe,
+            None => self.probes.push(probe),
+        }
         self
     }
 
-    /// Sets (or with `None` skips) the k-NN probe.
-    pub fn knn(mut self, params: Option<KnnProbeParams>) -> Self {
-        self.knn = params;
+    /// Drops the label probe of `family` (if any).
+    pub fn without(mut self, family: ProbeFamily) -> Self {
+        self.probes.retain(|p| p.family() != family);
         self
     }
 
-    /// Sets (or with `None` skips) the MLP probe.
-    #[cfg(feature = "mlp")]
-    pub fn mlp(mut self, params: Option<crate::mlp::MlpProbeParams>) -> Self {
-        self.mlp = params;
+    /// The label probe of `family`, if it runs.
+    pub fn probe(&self, family: ProbeFamily) -> Option<&ProbeConfig> {
+        self.probes.iter().find(|p| p.family() == family)
+    }
+
+    /// Replaces the label probes (in the order given).
+    pub fn probes(mut self, probes: Vec<ProbeConfig>) -> Self {
+        self.probes = probes;
+        self
+    }
+
+    /// Replaces the nuisance probes (in the order given; empty skips them).
+    pub fn nuisance_probes(mut self, probes: Vec<ProbeConfig>) -> Self {
+        self.nuisance_probes = probes;
         self
     }
 
@@ -118,42 +136,33 @@ pub struct LeakageReport {
     pub n_classes: usize,
     /// Share of the most frequent test label.
     pub chance: f64,
-    /// Scores of each probe run, in the order logistic, knn, mlp.
+    /// Scores of each probe run, in the order of [`ProbeOptions::probes`]
+    /// (by default logistic, then knn).
     pub probes: Vec<ProbeResult>,
     /// Per-dimension mutual information (train codes), when asked for.
     pub mutual_info: Option<MutualInfo>,
 }
 
-/// Fits the probes of `options` on `train`, scores them on `test`, and
-/// measures the per-dimension mutual information of the train codes.
+/// Fits the label probes of `options` on `train` (in their order), scores
+/// them on `test`, and measures the per-dimension mutual information of the
+/// train codes. `options.nuisance_probes` are not used here.
 ///
 /// Errors before fitting anything when the inputs are unusable (widths
-/// differ, one train class, a test label unseen in train, NaN, empty).
+/// differ, one train class, a test label unseen in train, NaN, empty) or a
+/// family appears twice among the probes.
 pub fn probe_codes(train: &LabelledCodes, test: &LabelledCodes, options: &ProbeOptions) -> Result<LeakageReport> {
     check_split(train, test)?;
     options.bootstrap.check()?;
-    let mut probes = Vec::new();
-    let mut run = |family: ProbeFamily, probe: &dyn Probe, started: Instant| -> Result<()> {
-        let scores = probe.score(test, &options.bootstrap)?;
+    check_distinct_families(&options.probes, "probes")?;
+    let mut probes = Vec::with_capacity(options.probes.len());
+    for config in &options.probes {
+        let (family, started) = (config.family(), Instant::now());
+        let scores = config.fit(train)?.score(test, &options.bootstrap)?;
         if options.progress {
             let (n, dim, secs) = (train.len(), train.dim(), started.elapsed().as_secs_f64());
             eprintln!("    {family:<8} probe on {n} x {dim} codes: {:.2}% ({secs:.1} s)", 100.0 * scores.accuracy);
         }
         probes.push(ProbeResult { family, scores });
-        Ok(())
-    };
-    if let Some(params) = &options.logistic {
-        let started = Instant::now();
-        run(ProbeFamily::Logistic, &params.fit(train)?, started)?;
-    }
-    if let Some(params) = &options.knn {
-        let started = Instant::now();
-        run(ProbeFamily::Knn, &params.fit(train)?, started)?;
-    }
-    #[cfg(feature = "mlp")]
-    if let Some(params) = &options.mlp {
-        let started = Instant::now();
-        run(ProbeFamily::Mlp, &params.fit(train)?, started)?;
     }
     let mutual_info = options.mutual_info.as_ref().map(|o| mutual_information(train, o)).transpose()?;
     Ok(LeakageReport {

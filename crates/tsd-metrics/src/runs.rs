@@ -139,7 +139,8 @@ mod tests {
     fn refuses_no_runs_and_runs_with_different_probes() {
         assert!(matches!(RunsReport::new(Vec::new()), Err(MetricsError::Empty { .. })));
         let full = probe_codes(&codes(90, 0.1), &codes(60, 0.1), &ProbeOptions::default()).unwrap();
-        let linear_only = probe_codes(&codes(90, 0.1), &codes(60, 0.1), &ProbeOptions::default().knn(None)).unwrap();
+        let linear_only =
+            probe_codes(&codes(90, 0.1), &codes(60, 0.1), &ProbeOptions::default().without(ProbeFamily::Knn)).unwrap();
         assert!(matches!(RunsReport::new(vec![full, linear_only]), Err(MetricsError::InvalidParameter { .. })));
     }
 }

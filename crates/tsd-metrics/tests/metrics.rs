@@ -10,7 +10,8 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use tsd_metrics::{
     load_csv_split, load_npy_split, mutual_information, probe_codes, probe_nuisances, BootstrapOptions, KnnProbe,
-    LabelledCodes, LogisticProbe, MetricsError, MiOptions, Probe, ProbeFamily, ProbeOptions, SeedSummary,
+    KnnProbeParams, LabelledCodes, LogisticProbe, LogisticProbeParams, MetricsError, MiOptions, NuisanceScores, Probe,
+    ProbeConfig, ProbeFamily, ProbeOptions, SeedSummary,
 };
 
 // ---------------------------------------------------------------- helpers
@@ -46,7 +47,7 @@ fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
 }
 
 fn only_logistic() -> ProbeOptions {
-    ProbeOptions::default().knn(None).mutual_info(None)
+    ProbeOptions::default().without(ProbeFamily::Knn).mutual_info(None)
 }
 
 // ------------------------------------------------------- sanity of metrics
@@ -173,10 +174,12 @@ fn nuisance_probes_find_the_factor_the_code_carries() {
         &train_f,
         xte.view(),
         &test_f,
-        &LogisticProbe::params(),
+        &[ProbeConfig::Logistic(LogisticProbe::params())],
         &BootstrapOptions::default(),
     )
     .unwrap();
+    assert_eq!(scores.len(), 2);
+    assert!(scores.iter().all(|s| s.family == ProbeFamily::Logistic));
     assert_eq!(scores[0].name, "pose");
     assert!(scores[0].scores.leakage > 0.98, "{}", scores[0]);
     assert_eq!(scores[1].name, "colour");
@@ -187,7 +190,7 @@ fn nuisance_probes_find_the_factor_the_code_carries() {
         &train_f,
         xte.view(),
         &test_f[..1],
-        &LogisticProbe::params(),
+        &ProbeOptions::default().nuisance_probes,
         &BootstrapOptions::default(),
     )
     .unwrap_err();
@@ -233,6 +236,179 @@ fn report_renders_as_table_csv_json_and_html() {
         .collect();
     let summary = SeedSummary::new(&runs).unwrap();
     assert_eq!((summary.runs, summary.accuracy.std), (3, 0.0));
+}
+
+// --------------------------------------------------------- probe configs
+
+/// Pose (carried by the code) and colour (not), as in the nuisance test.
+fn pose_and_colour() -> (Array2<f32>, Vec<tsd_data::Factor>, Array2<f32>, Vec<tsd_data::Factor>) {
+    use tsd_data::Factor;
+    let mut r = rng(10);
+    let factor = |name: &str, values: Vec<usize>, cardinality| Factor { name: name.into(), values, cardinality };
+    let (pose_tr, pose_te) = (uniform_labels(&mut r, 600, 3), uniform_labels(&mut r, 300, 3));
+    let (col_tr, col_te) = (uniform_labels(&mut r, 600, 2), uniform_labels(&mut r, 300, 2));
+    let (xtr, xte) = (noisy_one_hot(&mut r, &pose_tr, 3, 0.1), noisy_one_hot(&mut r, &pose_te, 3, 0.1));
+    (
+        xtr,
+        vec![factor("pose", pose_tr, 3), factor("colour", col_tr, 2)],
+        xte,
+        vec![factor("pose", pose_te, 3), factor("colour", col_te, 2)],
+    )
+}
+
+#[test]
+fn nuisance_probes_run_any_family_from_the_configs() {
+    let (xtr, train_f, xte, test_f) = pose_and_colour();
+    let b = BootstrapOptions::default();
+    let run = |probes: &[ProbeConfig]| probe_nuisances(xtr.view(), &train_f, xte.view(), &test_f, probes, &b);
+
+    // kNN only: kNN scores, nothing logistic.
+    let knn =
+        run(&ProbeOptions::default().nuisance_probes(vec![ProbeConfig::Knn(KnnProbeParams::new())]).nuisance_probes)
+            .unwrap();
+    assert_eq!(knn.len(), 2);
+    assert!(knn.iter().all(|s| s.family == ProbeFamily::Knn), "{knn:?}");
+    assert!(knn[0].scores.leakage > 0.98 && knn[1].scores.at_chance(), "{}\n{}", knn[0], knn[1]);
+
+    // Both: one entry per (factor, probe), factor by factor, probes in order;
+    // each equals (bit for bit) the entry of its probe run alone.
+    let logistic = run(&ProbeOptions::default().nuisance_probes).unwrap();
+    let both =
+        run(&[ProbeConfig::Logistic(LogisticProbeParams::new()), ProbeConfig::Knn(KnnProbeParams::new())]).unwrap();
+    let keys: Vec<(&str, ProbeFamily)> = both.iter().map(|s| (s.name.as_str(), s.family)).collect();
+    use ProbeFamily::{Knn, Logistic};
+    assert_eq!(keys, [("pose", Logistic), ("pose", Knn), ("colour", Logistic), ("colour", Knn)]);
+    assert_eq!([&both[0], &both[2]], [&logistic[0], &logistic[1]]);
+    assert_eq!([&both[1], &both[3]], [&knn[0], &knn[1]]);
+
+    // No probes: no entries; the same family twice: refused.
+    assert!(run(&[]).unwrap().is_empty());
+    let twice = [ProbeConfig::Knn(KnnProbeParams::new()), ProbeConfig::Knn(KnnProbeParams::new().k(3))];
+    assert!(matches!(run(&twice), Err(MetricsError::InvalidParameter { name: "nuisance_probes", .. })));
+}
+
+#[test]
+fn label_probes_follow_the_configs_and_fit_as_the_params_do() {
+    let mut r = rng(11);
+    let (ytr, yte) = (uniform_labels(&mut r, 400, 3), uniform_labels(&mut r, 200, 3));
+    let train = LabelledCodes::new(noisy_one_hot(&mut r, &ytr, 3, 0.8), ytr).unwrap();
+    let test = LabelledCodes::new(noisy_one_hot(&mut r, &yte, 3, 0.8), yte).unwrap();
+    let b = BootstrapOptions::default();
+
+    // The defaults: logistic (scikit-learn's defaults), then kNN with k = 5,
+    // scored exactly as the params' own fits.
+    let options = ProbeOptions::default();
+    assert_eq!(
+        options.probes.iter().map(ProbeConfig::family).collect::<Vec<_>>(),
+        [ProbeFamily::Logistic, ProbeFamily::Knn]
+    );
+    assert_eq!(options.nuisance_probes, [ProbeConfig::Logistic(LogisticProbeParams::default())]);
+    let report = probe_codes(&train, &test, &options).unwrap();
+    let direct_logistic = LogisticProbe::params().fit(&train).unwrap().score(&test, &b).unwrap();
+    let direct_knn = KnnProbe::params().k(5).fit(&train).unwrap().score(&test, &b).unwrap();
+    assert_eq!(report.scores(ProbeFamily::Logistic), Some(&direct_logistic));
+    assert_eq!(report.scores(ProbeFamily::Knn), Some(&direct_knn));
+
+    // with_probe replaces in place (order kept), without drops, and a
+    // family twice is refused before fitting.
+    let knn1 = ProbeConfig::Knn(KnnProbeParams::new().k(1));
+    let options = ProbeOptions::default().with_probe(knn1.clone()).mutual_info(None);
+    assert_eq!(options.probes[1], knn1);
+    assert_eq!(options.probe(ProbeFamily::Knn), Some(&knn1));
+    let report = probe_codes(&train, &test, &options).unwrap();
+    assert_eq!(report.probes.iter().map(|p| p.family).collect::<Vec<_>>(), [ProbeFamily::Logistic, ProbeFamily::Knn]);
+    let direct_knn1 = KnnProbe::params().k(1).fit(&train).unwrap().score(&test, &b).unwrap();
+    assert_eq!(report.probes[1].scores, direct_knn1);
+    let knn_first = ProbeOptions::default()
+        .without(ProbeFamily::Logistic)
+        .with_probe(ProbeConfig::Logistic(LogisticProbeParams::new()));
+    assert_eq!(
+        knn_first.probes.iter().map(ProbeConfig::family).collect::<Vec<_>>(),
+        [ProbeFamily::Knn, ProbeFamily::Logistic]
+    );
+    assert_eq!(probe_codes(&train, &test, &knn_first).unwrap().probes[0].family, ProbeFamily::Knn);
+    let twice = ProbeOptions::default().probes(vec![knn1.clone(), ProbeConfig::Knn(KnnProbeParams::new())]);
+    let err = probe_codes(&train, &test, &twice).unwrap_err();
+    assert!(matches!(err, MetricsError::InvalidParameter { name: "probes", .. }), "{err}");
+    assert!(ProbeOptions::default().without(ProbeFamily::Knn).without(ProbeFamily::Logistic).probes.is_empty());
+}
+
+#[test]
+fn probe_options_round_trip_as_json_and_toml_with_a_family_tag() {
+    let options = ProbeOptions::default()
+        .with_probe(ProbeConfig::Logistic(LogisticProbeParams::new().alpha(0.5).max_iterations(200)))
+        .with_probe(ProbeConfig::Knn(KnnProbeParams::new().k(7)))
+        .nuisance_probes(vec![ProbeConfig::Knn(KnnProbeParams::new().k(3))])
+        .mutual_info(Some(MiOptions { bins: 10 }))
+        .bootstrap(BootstrapOptions { resamples: 50, confidence: 0.9, seed: 4 });
+
+    let json = serde_json::to_string(&options).unwrap();
+    assert!(json.contains(r#"{"family":"knn","k":3}"#), "{json}");
+    assert_eq!(serde_json::from_str::<ProbeOptions>(&json).unwrap(), options);
+    let toml_text = toml::to_string(&options).unwrap();
+    assert!(toml_text.contains("[[probes]]") && toml_text.contains(r#"family = "logistic""#), "{toml_text}");
+    assert_eq!(toml::from_str::<ProbeOptions>(&toml_text).unwrap(), options);
+
+    // Hand-written: absent parameters and fields take their defaults.
+    let written: ProbeOptions = toml::from_str(
+        r#"
+        [[probes]]
+        family = "knn"
+        k = 9
+
+        [[probes]]
+        family = "logistic"
+
+        [[nuisance_probes]]
+        family = "knn"
+        "#,
+    )
+    .unwrap();
+    let expected = ProbeOptions::default()
+        .probes(vec![ProbeConfig::Knn(KnnProbeParams::new().k(9)), ProbeConfig::Logistic(LogisticProbeParams::new())])
+        .nuisance_probes(vec![ProbeConfig::Knn(KnnProbeParams::new())]);
+    assert_eq!(written, expected);
+    assert_eq!(serde_json::from_str::<ProbeOptions>("{}").unwrap(), ProbeOptions::default());
+    let none: ProbeOptions = serde_json::from_str(r#"{"nuisance_probes": [], "mutual_info": null}"#).unwrap();
+    assert_eq!(none, ProbeOptions::default().nuisance_probes(Vec::new()).mutual_info(None));
+
+    // One config alone; an unknown family or an old per-family key is refused.
+    let config: ProbeConfig = serde_json::from_str(r#"{"family": "logistic", "tolerance": 1e-6}"#).unwrap();
+    assert_eq!(config, ProbeConfig::Logistic(LogisticProbeParams::new().tolerance(1e-6)));
+    assert_eq!(config.family(), ProbeFamily::Logistic);
+    assert_eq!(
+        toml::from_str::<ProbeConfig>("family = \"knn\"\nk = 2").unwrap(),
+        ProbeConfig::Knn(KnnProbeParams::new().k(2))
+    );
+    assert!(serde_json::from_str::<ProbeConfig>(r#"{"family": "forest"}"#).is_err());
+    assert!(serde_json::from_str::<ProbeConfig>(r#"{"k": 2}"#).is_err());
+    assert!(serde_json::from_str::<ProbeOptions>(r#"{"knn": {"k": 2}}"#).is_err());
+    let mlp = serde_json::from_str::<ProbeConfig>(r#"{"family": "mlp", "seed": 3}"#);
+    #[cfg(feature = "mlp")]
+    assert_eq!(mlp.unwrap(), ProbeConfig::Mlp(tsd_metrics::MlpProbeParams::new().seed(3)));
+    #[cfg(not(feature = "mlp"))]
+    assert!(mlp.is_err());
+}
+
+#[test]
+fn nuisance_scores_without_a_family_parse_as_logistic() {
+    let old = r#"{
+        "name": "azimuth",
+        "cardinality": 24,
+        "scores": {
+            "accuracy": 0.5, "balanced_accuracy": 0.5, "macro_f1": 0.4, "chance": 0.25, "leakage": 0.333,
+            "ci_low": 0.45, "ci_high": 0.55, "n_train": 100, "n_test": 50, "n_classes": 24
+        }
+    }"#;
+    let scores: NuisanceScores = serde_json::from_str(old).unwrap();
+    assert_eq!((scores.name.as_str(), scores.cardinality, scores.family), ("azimuth", 24, ProbeFamily::Logistic));
+    assert_eq!(scores.scores.n_classes, 24);
+
+    // New files name the family, and read back as written.
+    let knn = NuisanceScores { family: ProbeFamily::Knn, ..scores };
+    let json = serde_json::to_string(&knn).unwrap();
+    assert!(json.contains(r#""family":"knn""#), "{json}");
+    assert_eq!(serde_json::from_str::<NuisanceScores>(&json).unwrap(), knn);
 }
 
 // ------------------------------------------------------------------ files
@@ -436,7 +612,7 @@ mod mlp {
         let mut r = rng(9);
         let (train, test) = (xor_codes(&mut r, 600), xor_codes(&mut r, 200));
         let params = MlpProbe::params().max_epochs(3).seed(5);
-        let options = ProbeOptions::default().logistic(None).knn(None).mlp(Some(params.clone()));
+        let options = ProbeOptions::default().probes(vec![ProbeConfig::Mlp(params.clone())]);
         let a = probe_codes(&train, &test, &options).unwrap();
         let b = probe_codes(&train, &test, &options).unwrap();
         assert_eq!(a.probes[0].family, ProbeFamily::Mlp);

@@ -5,8 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::{ConfigFile, InputScaling, OptimizerKind};
-use crate::{CoreError, Result};
+use crate::common::config::{ConfigFile, InputScaling, OptimizerKind};
 
 /// Weights of the generator's losses.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -108,21 +107,6 @@ impl MathieuConfig {
     /// small NORB at 32x32 (the Sprites preset).
     pub fn norb() -> Self {
         MathieuConfig { dataset: "norb".into(), ..Self::sprites() }
-    }
-
-    /// The preset named `name` (`mnist`, `mnist-64`, `sprites`, `cars3d`, `norb`).
-    pub fn preset(name: &str) -> Result<Self> {
-        match name {
-            "mnist" => Ok(Self::mnist()),
-            "mnist-64" => Ok(Self::mnist_64()),
-            "sprites" => Ok(Self::sprites()),
-            "cars3d" => Ok(Self::cars3d()),
-            "norb" => Ok(Self::norb()),
-            other => Err(CoreError::BadConfig {
-                path: None,
-                problem: format!("no Mathieu preset {other:?} (mnist, mnist-64, sprites, cars3d, norb)"),
-            }),
-        }
     }
 }
 

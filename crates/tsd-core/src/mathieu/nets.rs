@@ -5,7 +5,7 @@
 use tch::nn::{self, Module, ModuleT};
 use tch::Tensor;
 
-use crate::nets::{batch_norm, batch_norm2d, conv, dense};
+use crate::common::layers::{batch_norm, batch_norm2d, conv, dense};
 
 /// Slope of the discriminator's LeakyReLU.
 const LEAK: f64 = 0.2;

@@ -1,12 +1,21 @@
 //! The per-epoch training log: kept in the checkpoint (so a resume keeps it)
 //! and written as CSV for plotting.
+//!
+//! Trainers return typed figures (a struct per phase, see
+//! [`Trainable::Figures`](super::Trainable::Figures)); serde flattens them
+//! into named values, in field order, for the checkpoint and the long-format
+//! `log.csv`, and [`EpochRecord::figures`] reads them back into the type.
 
 use std::fmt;
 use std::path::Path;
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::{CoreError, Result};
+
+/// The key of a figures enum's phase tag (`#[serde(tag = "phase")]`).
+const PHASE_TAG: &str = "phase";
 
 /// Figures of one epoch.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -22,10 +31,38 @@ pub struct EpochRecord {
 }
 
 impl EpochRecord {
-    /// A record from a trainer's figures.
-    pub fn new(phase: &str, epoch: usize, seconds: f64, values: Vec<(&'static str, f64)>) -> Self {
-        let values = values.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
-        EpochRecord { phase: phase.to_string(), epoch, seconds, values }
+    /// A record from a trainer's typed figures: every numeric field, in
+    /// declaration order (a `None` field is left out; a `phase` tag is not a figure).
+    pub fn new<F: Serialize>(phase: &str, epoch: usize, seconds: f64, figures: &F) -> Result<Self> {
+        let bad = |problem: String| CoreError::Data(format!("figures of {phase} epoch {}: {problem}", epoch + 1));
+        let value = serde_json::to_value(figures).map_err(|e| bad(e.to_string()))?;
+        let serde_json::Value::Object(fields) = value else {
+            return Err(bad("not a struct of numbers".into()));
+        };
+        let mut values = Vec::with_capacity(fields.len());
+        for (key, value) in fields {
+            match value {
+                serde_json::Value::Null => {}
+                serde_json::Value::String(_) if key == PHASE_TAG => {}
+                serde_json::Value::Number(n) => values.push((key, n.as_f64().unwrap_or(f64::NAN))),
+                other => return Err(bad(format!("field {key} is {other}, not a number"))),
+            }
+        }
+        Ok(EpochRecord { phase: phase.to_string(), epoch, seconds, values })
+    }
+
+    /// The record read back into the trainer's figures type `F` (with the
+    /// phase as its `phase` tag, for enums of phases).
+    pub fn figures<F: DeserializeOwned>(&self) -> Result<F> {
+        let mut fields = serde_json::Map::new();
+        fields.insert(PHASE_TAG.into(), serde_json::Value::String(self.phase.clone()));
+        for (key, value) in &self.values {
+            let number =
+                serde_json::Number::from_f64(*value).map_or(serde_json::Value::Null, serde_json::Value::Number);
+            fields.insert(key.clone(), number);
+        }
+        serde_json::from_value(serde_json::Value::Object(fields))
+            .map_err(|e| CoreError::Data(format!("log of {} epoch {}: {e}", self.phase, self.epoch + 1)))
     }
 
     /// The figure named `key`, if present.
@@ -62,6 +99,11 @@ impl History {
         self.records.iter().filter(move |r| r.phase == phase)
     }
 
+    /// Every epoch's figures as the trainer's type `F`, in order.
+    pub fn figures<F: DeserializeOwned>(&self) -> Result<Vec<F>> {
+        self.records.iter().map(EpochRecord::figures).collect()
+    }
+
     /// JSON form (stored in checkpoints).
     pub fn to_json(&self) -> String {
         serde_json::to_string(&self.records).unwrap_or_else(|_| "[]".into())
@@ -94,6 +136,37 @@ impl History {
             Ok(writer.into_inner()?)
         };
         let bytes = rows().map_err(|e| CoreError::Data(format!("{}: {e}", path.display())))?;
-        crate::checkpoint::write_atomic(path, &bytes)
+        crate::common::checkpoint::write_atomic(path, &bytes)
+    }
+
+    /// Reads a log written by [`History::write_csv`]: consecutive rows of one
+    /// (phase, epoch) make one record.
+    pub fn read_csv(path: &Path) -> Result<Self> {
+        #[derive(Deserialize)]
+        struct Row {
+            phase: String,
+            epoch: usize,
+            seconds: f64,
+            metric: String,
+            value: f64,
+        }
+        let bad = |e: csv::Error| CoreError::Data(format!("{}: {e}", path.display()));
+        let mut reader = csv::Reader::from_path(path).map_err(bad)?;
+        let mut history = History::default();
+        for row in reader.deserialize::<Row>() {
+            let row = row.map_err(bad)?;
+            match history.records.last_mut() {
+                Some(last) if last.phase == row.phase && last.epoch == row.epoch => {
+                    last.values.push((row.metric, row.value))
+                }
+                _ => history.push(EpochRecord {
+                    phase: row.phase,
+                    epoch: row.epoch,
+                    seconds: row.seconds,
+                    values: vec![(row.metric, row.value)],
+                }),
+            }
+        }
+        Ok(history)
     }
 }

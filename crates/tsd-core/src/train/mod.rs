@@ -10,11 +10,12 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde::Serialize;
 use tch::Tensor;
 
 pub use log::{EpochRecord, History};
 
-use crate::checkpoint::{self, TensorMap};
+use crate::common::checkpoint::{self, TensorMap};
 use crate::{CoreError, Result};
 
 /// Name of the training-state checkpoint inside a run folder.
@@ -24,11 +25,16 @@ pub const LOG_FILE: &str = "log.csv";
 
 /// A model (with its data and optimisers) that trains epoch by epoch.
 pub trait Trainable {
+    /// What one epoch measured: a struct of numbers (or an enum of such
+    /// structs, one variant per phase, tagged `phase`), written to the log
+    /// in field order ([`EpochRecord`]) and read back with [`EpochRecord::figures`].
+    type Figures: Serialize;
+
     /// The phases in order, with their number of epochs (e.g. `[("step1", 40), ("step2", 40)]`).
     fn phases(&self) -> Vec<(&'static str, usize)>;
 
-    /// Trains one epoch of `phase` and returns its figures, in column order.
-    fn train_epoch(&mut self, phase: usize, epoch: usize, ctx: &EpochContext) -> Result<Vec<(&'static str, f64)>>;
+    /// Trains one epoch of `phase` and returns its figures.
+    fn train_epoch(&mut self, phase: usize, epoch: usize, ctx: &EpochContext) -> Result<Self::Figures>;
 
     /// Called once after the last epoch of `phase` (e.g. to restore the best weights).
     fn end_phase(&mut self, phase: usize) -> Result<()>;
@@ -139,7 +145,7 @@ impl Progress {
 
 /// Runs (or resumes) every phase of `model`, checkpointing after each epoch.
 /// Returns the whole history, including epochs done before a resume.
-pub fn fit(model: &mut dyn Trainable, run: &RunOptions) -> Result<History> {
+pub fn fit<T: Trainable + ?Sized>(model: &mut T, run: &RunOptions) -> Result<History> {
     let ckpt_path = run.dir.join(CHECKPOINT_FILE);
     let log_path = run.dir.join(LOG_FILE);
     let (mut phase, mut epoch, mut history) = (0usize, 0usize, History::default());
@@ -165,8 +171,8 @@ pub fn fit(model: &mut dyn Trainable, run: &RunOptions) -> Result<History> {
         while epoch < epochs {
             let ctx = EpochContext { phase: name, epoch, epochs, quiet: run.quiet };
             let started = Instant::now();
-            let values = model.train_epoch(phase, epoch, &ctx)?;
-            let record = EpochRecord::new(name, epoch, started.elapsed().as_secs_f64(), values);
+            let figures = model.train_epoch(phase, epoch, &ctx)?;
+            let record = EpochRecord::new(name, epoch, started.elapsed().as_secs_f64(), &figures)?;
             if !run.quiet {
                 eprintln!("{record}");
             }
@@ -183,7 +189,13 @@ pub fn fit(model: &mut dyn Trainable, run: &RunOptions) -> Result<History> {
     Ok(history)
 }
 
-fn save_state(model: &dyn Trainable, path: &Path, phase: usize, epoch: usize, history: &History) -> Result<()> {
+fn save_state<T: Trainable + ?Sized>(
+    model: &T,
+    path: &Path,
+    phase: usize,
+    epoch: usize,
+    history: &History,
+) -> Result<()> {
     let meta = BTreeMap::from([
         ("phase".to_string(), phase.to_string()),
         ("epoch".to_string(), epoch.to_string()),

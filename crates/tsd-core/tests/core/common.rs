@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use tch::Tensor;
-use tsd_core::checkpoint::TensorMap;
+use tsd_core::common::checkpoint::TensorMap;
 use tsd_core::train::{EpochContext, History, RunOptions, Trainable};
 use tsd_core::CoreError;
 use tsd_data::{synthetic, Splits};
@@ -40,15 +40,12 @@ impl<T: Trainable> Interrupted<T> {
 }
 
 impl<T: Trainable> Trainable for Interrupted<T> {
+    type Figures = T::Figures;
+
     fn phases(&self) -> Vec<(&'static str, usize)> {
         self.inner.phases()
     }
-    fn train_epoch(
-        &mut self,
-        phase: usize,
-        epoch: usize,
-        ctx: &EpochContext,
-    ) -> tsd_core::Result<Vec<(&'static str, f64)>> {
+    fn train_epoch(&mut self, phase: usize, epoch: usize, ctx: &EpochContext) -> tsd_core::Result<T::Figures> {
         if self.remaining == 0 {
             return Err(CoreError::Data("simulated interruption".into()));
         }

@@ -1,8 +1,12 @@
 //! The Mathieu et al. baseline on generated data.
 
 use tch::{Device, Tensor};
+use tsd_core::common::checkpoint;
 use tsd_core::train::{self, History};
-use tsd_core::{checkpoint, ConfigFile, Disentangler, MathieuConfig, MathieuModel, MathieuTrainer, ModelSpec};
+use tsd_core::{
+    Budget, ConfigFile, Disentangler, Mathieu, MathieuConfig, MathieuModel, MathieuTrainer, Method, ModelSpec,
+    SavedModel,
+};
 use tsd_data::Splits;
 
 use crate::common::{data, run, values, Interrupted};
@@ -104,6 +108,11 @@ fn committed_mathieu_configs_equal_the_presets() {
     for name in ["mnist", "mnist-64", "sprites", "cars3d", "norb"] {
         let path = root.join(format!("mathieu-{name}.toml"));
         let file = MathieuConfig::load(&path).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(file, MathieuConfig::preset(name).unwrap(), "{} differs from the preset", path.display());
+        assert_eq!(
+            file,
+            <Mathieu as Method>::preset(name, Budget::Full).unwrap(),
+            "{} differs from the preset",
+            path.display()
+        );
     }
 }

@@ -3,9 +3,12 @@
 use std::path::Path;
 
 use tch::{Device, Tensor};
-use tsd_core::config::Schedule;
 use tsd_core::train::{self, History};
-use tsd_core::{ConfigFile, CoreError, Disentangler, ModelSpec, TwoStepConfig, TwoStepModel, TwoStepTrainer};
+use tsd_core::two_step::Schedule;
+use tsd_core::{
+    Budget, ConfigFile, CoreError, Disentangler, Method, ModelSpec, SavedModel, TwoStep, TwoStepConfig, TwoStepModel,
+    TwoStepTrainer,
+};
 use tsd_data::Splits;
 
 use crate::common::{data, run, values, Interrupted, CLASSES};
@@ -40,9 +43,9 @@ fn fit(model: &mut TwoStepModel, splits: &Splits, dir: &Path) -> History {
 }
 
 fn all_weights(model: &TwoStepModel) -> Vec<(String, Tensor)> {
-    let mut out = tsd_core::checkpoint::var_tensors(&model.s_vs, "s/");
-    out.extend(tsd_core::checkpoint::var_tensors(&model.z_vs, "z/"));
-    out.extend(tsd_core::checkpoint::var_tensors(&model.adv_vs, "adv/"));
+    let mut out = tsd_core::common::checkpoint::var_tensors(&model.s_vs, "s/");
+    out.extend(tsd_core::common::checkpoint::var_tensors(&model.z_vs, "z/"));
+    out.extend(tsd_core::common::checkpoint::var_tensors(&model.adv_vs, "adv/"));
     out
 }
 
@@ -187,7 +190,12 @@ fn committed_config_files_equal_the_presets() {
     for name in ["mnist", "sprites", "cars3d", "norb"] {
         let path = root.join(format!("two-step-{name}.toml"));
         let file = TwoStepConfig::load(&path).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(file, TwoStepConfig::preset(name).unwrap(), "{} differs from the preset", path.display());
+        assert_eq!(
+            file,
+            <TwoStep as Method>::preset(name, Budget::Full).unwrap(),
+            "{} differs from the preset",
+            path.display()
+        );
     }
 }
 

@@ -3,6 +3,7 @@
 mod common;
 mod datasets;
 mod errors;
+mod facts;
 mod formats;
 mod fuzz;
 mod locate;

@@ -1,0 +1,263 @@
+//! Training of the two-step model: step 1 fits the S-encoder and its
+//! classifier (best validation epoch kept); step 2 freezes them and trains the
+//! Z-encoder and decoder against an adversary on Z, in the released order.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use tch::Tensor;
+use tsd_data::Dataset;
+
+use super::model::{correct, TwoStepModel};
+use crate::common::checkpoint::{self, TensorMap};
+use crate::common::config::OptimizerKind;
+use crate::common::optim::Optimizer;
+use crate::common::tensors::TensorData;
+use crate::model::Disentangler;
+use crate::train::{EpochContext, Trainable};
+use crate::{CoreError, Result};
+
+/// What one epoch of two-step training measured, by phase (the `phase`
+/// column of `log.csv`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "phase", rename_all = "lowercase")]
+pub enum TwoStepEpoch {
+    /// Step 1: the S-encoder and its classifier.
+    Step1(Step1Figures),
+    /// Step 2: the Z-encoder and decoder against the adversary.
+    Step2(Step2Figures),
+}
+
+/// A step-1 epoch.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Step1Figures {
+    /// Mean classifier cross-entropy over the epoch's batches.
+    pub loss: f64,
+    /// Training accuracy of the classifier (train mode, as it trained).
+    pub acc: f64,
+    /// Validation accuracy of the classifier (evaluation mode).
+    pub val_acc: f64,
+    /// Training images per second (validation excluded).
+    pub samples_per_s: f64,
+}
+
+/// A step-2 epoch.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Step2Figures {
+    /// Mean reconstruction loss of the encoder/decoder steps; `None` in an
+    /// epoch where the schedule gave them none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rec: Option<f64>,
+    /// Mean adversary cross-entropy (its last step on each batch).
+    pub adv_loss: f64,
+    /// The adversary's accuracy on the training batches' Z (evaluation mode).
+    pub adv_acc: f64,
+    /// Validation reconstruction loss.
+    pub val_rec: f64,
+    /// The adversary's validation accuracy on Z.
+    pub val_adv_acc: f64,
+    /// Encoder/decoder steps taken (a count, kept as a number of the log).
+    pub encoder_steps: f64,
+    /// Training images per second (validation excluded).
+    pub samples_per_s: f64,
+}
+
+/// Mean cross-entropy of `logits` against `labels`, reading the true
+/// class's softmax probability clipped to `[clip, 1 - clip]` (Keras'
+/// `categorical_crossentropy`); `clip <= 0` is the plain cross-entropy.
+fn clipped_cross_entropy(logits: &Tensor, labels: &Tensor, clip: f64) -> Tensor {
+    if clip <= 0.0 {
+        return logits.cross_entropy_for_logits(labels);
+    }
+    let p = logits.softmax(-1, logits.kind()).gather(1, &labels.unsqueeze(1), false);
+    -p.clamp(clip, 1.0 - clip).log().mean(logits.kind())
+}
+
+/// Trains a [`TwoStepModel`]: phase 0 is step 1, phase 1 is step 2.
+#[derive(Debug)]
+pub struct TwoStepTrainer<'a> {
+    model: &'a mut TwoStepModel,
+    train: TensorData,
+    val: TensorData,
+    opt_s: Optimizer,
+    opt_z: Optimizer,
+    opt_adv: Optimizer,
+    /// Best step-1 weights so far and their validation accuracy.
+    best_s: Option<(f64, Vec<(String, Tensor)>)>,
+}
+
+impl<'a> TwoStepTrainer<'a> {
+    /// A trainer over `train` (fitting) and `val` (model selection, monitoring).
+    pub fn new(model: &'a mut TwoStepModel, train: &Dataset, val: &Dataset) -> Self {
+        let device = model.device();
+        let norm = model.spec.normalization;
+        let c = &model.config;
+        let opt_s = Optimizer::new(&model.s_vs, OptimizerKind::Adam, c.step1.lr, 0.9);
+        let opt_z = Optimizer::new(&model.z_vs, OptimizerKind::Adam, c.step2.lr, c.step2.beta1);
+        let adv = &c.step2.adversary;
+        let opt_adv = Optimizer::new(&model.adv_vs, adv.optimizer, adv.lr, 0.9);
+        TwoStepTrainer {
+            train: TensorData::new(train, norm, device),
+            val: TensorData::new(val, norm, device),
+            model,
+            opt_s,
+            opt_z,
+            opt_adv,
+            best_s: None,
+        }
+    }
+
+    fn step1_epoch(&mut self, epoch: usize, ctx: &EpochContext) -> Result<Step1Figures> {
+        let m = &*self.model;
+        let batches = self.train.shuffled_batches(m.config.batch_size, m.config.seed, epoch);
+        let mut bar = ctx.progress(batches.len());
+        let (mut loss_sum, mut hits, mut seen) = (0.0, 0.0, 0usize);
+        for (b, (x, y)) in batches.enumerate() {
+            let logits = m.classifier.forward_t(&m.enc_s.forward_t(&x, true), true);
+            let loss = logits.cross_entropy_for_logits(&y);
+            let value = loss.double_value(&[]);
+            ctx.check_finite(b, "classifier cross-entropy", value)?;
+            self.opt_s.backward_step(&loss);
+            let n = y.size()[0] as usize;
+            loss_sum += value * n as f64;
+            hits += correct(&logits.detach(), &y);
+            seen += n;
+            bar.inc(1);
+            bar.set_message(format!("loss {:.4} acc {:.3}", loss_sum / seen as f64, hits / seen as f64));
+        }
+        bar.finish_and_clear();
+        let rate = seen as f64 / bar.elapsed().as_secs_f64().max(1e-9);
+        let val_acc = m.s_classifier_accuracy(&self.val);
+        if self.best_s.as_ref().is_none_or(|(best, _)| val_acc > *best) {
+            self.best_s = Some((val_acc, checkpoint::snapshot(&checkpoint::var_tensors(&m.s_vs, ""))));
+        }
+        Ok(Step1Figures {
+            loss: loss_sum / seen.max(1) as f64,
+            acc: hits / seen.max(1) as f64,
+            val_acc,
+            samples_per_s: rate,
+        })
+    }
+
+    fn step2_epoch(&mut self, epoch: usize, ctx: &EpochContext) -> Result<Step2Figures> {
+        let m = &*self.model;
+        let c = &m.config.step2;
+        let batches = self.train.shuffled_batches(m.config.batch_size, m.config.seed, epoch);
+        let mut bar = ctx.progress(batches.len());
+        let (mut adv_loss_sum, mut adv_hits, mut seen) = (0.0, 0.0, 0usize);
+        let (mut rec_sum, mut ed_steps) = (0.0, 0usize);
+        for (b, (x, y)) in batches.enumerate() {
+            // As in the released code: the encoder/decoder step comes first,
+            // then the adversary steps on the updated encoder's codes.
+            if c.schedule.steps_encoder(epoch, b) {
+                let s = tch::no_grad(|| m.enc_s.forward_t(&x, false));
+                let z = m.enc_z.forward_t(&x, true);
+                let rec = m.recon_loss(&m.decode_raw(&s, &z), &x);
+                let adv = clipped_cross_entropy(&m.adversary.forward_t(&z, true), &y, c.ce_clip);
+                let loss = &rec * c.lambda_rec - &adv * c.lambda_adv;
+                let rec_value = rec.double_value(&[]);
+                ctx.check_finite(b, "reconstruction", rec_value)?;
+                ctx.check_finite(b, "encoder/decoder total", loss.double_value(&[]))?;
+                self.opt_z.backward_step(&loss);
+                rec_sum += rec_value;
+                ed_steps += 1;
+            }
+            let z_fixed = tch::no_grad(|| m.enc_z.forward_t(&x, false));
+            let mut adv_loss = 0.0;
+            for _ in 0..c.adversary.steps_per_batch.max(1) {
+                let logits = m.adversary.forward_t(&z_fixed, true);
+                let loss = clipped_cross_entropy(&logits, &y, c.ce_clip);
+                adv_loss = loss.double_value(&[]);
+                ctx.check_finite(b, "adversary cross-entropy", adv_loss)?;
+                self.opt_adv.backward_step(&loss);
+            }
+            let n = y.size()[0] as usize;
+            adv_loss_sum += adv_loss * n as f64;
+            adv_hits += correct(&tch::no_grad(|| m.adversary.forward_t(&z_fixed, false)), &y);
+            seen += n;
+            bar.inc(1);
+            bar.set_message(format!(
+                "adv loss {:.3} adv acc {:.3} rec {:.4}",
+                adv_loss_sum / seen as f64,
+                adv_hits / seen as f64,
+                rec_sum / ed_steps.max(1) as f64
+            ));
+        }
+        bar.finish_and_clear();
+        let rate = seen as f64 / bar.elapsed().as_secs_f64().max(1e-9);
+        let val = m.evaluate_tensors(&self.val);
+        Ok(Step2Figures {
+            rec: (ed_steps > 0).then(|| rec_sum / ed_steps as f64),
+            adv_loss: adv_loss_sum / seen.max(1) as f64,
+            adv_acc: adv_hits / seen.max(1) as f64,
+            val_rec: val.reconstruction_loss,
+            val_adv_acc: val.adversary_accuracy,
+            encoder_steps: ed_steps as f64,
+            samples_per_s: rate,
+        })
+    }
+}
+
+impl Trainable for TwoStepTrainer<'_> {
+    type Figures = TwoStepEpoch;
+
+    fn phases(&self) -> Vec<(&'static str, usize)> {
+        vec![("step1", self.model.config.step1.epochs), ("step2", self.model.config.step2.epochs)]
+    }
+
+    fn train_epoch(&mut self, phase: usize, epoch: usize, ctx: &EpochContext) -> Result<TwoStepEpoch> {
+        match phase {
+            0 => self.step1_epoch(epoch, ctx).map(TwoStepEpoch::Step1),
+            _ => {
+                self.model.s_vs.freeze();
+                self.step2_epoch(epoch, ctx).map(TwoStepEpoch::Step2)
+            }
+        }
+    }
+
+    fn end_phase(&mut self, phase: usize) -> Result<()> {
+        if phase == 0 {
+            if let Some((_, best)) = &self.best_s {
+                let map: TensorMap = best.iter().map(|(n, t)| (n.clone(), t.shallow_clone())).collect();
+                checkpoint::load_vars(&self.model.s_vs, "", &map, Path::new("<best step-1 weights>"))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn state(&self) -> Vec<(String, Tensor)> {
+        let mut out = crate::common::saved::SavedModel::named_tensors(&*self.model);
+        out.extend(self.opt_s.state("opt_s/"));
+        out.extend(self.opt_z.state("opt_z/"));
+        out.extend(self.opt_adv.state("opt_adv/"));
+        if let Some((acc, best)) = &self.best_s {
+            out.push(("best_s_val_acc".into(), Tensor::from_slice(&[*acc as f32])));
+            out.extend(best.iter().map(|(n, t)| (format!("best_s/{n}"), t.shallow_clone())));
+        }
+        out
+    }
+
+    fn load_state(&mut self, tensors: &TensorMap, path: &Path) -> Result<()> {
+        crate::common::saved::SavedModel::load_tensors(&*self.model, tensors, path)?;
+        self.opt_s.load_state("opt_s/", tensors)?;
+        self.opt_z.load_state("opt_z/", tensors)?;
+        self.opt_adv.load_state("opt_adv/", tensors)?;
+        self.best_s = match tensors.get("best_s_val_acc") {
+            None => None,
+            Some(acc) => {
+                let best = checkpoint::var_tensors(&self.model.s_vs, "")
+                    .into_iter()
+                    .map(|(n, _)| {
+                        let t = tensors.get(&format!("best_s/{n}")).ok_or_else(|| CoreError::BadCheckpoint {
+                            path: path.to_path_buf(),
+                            problem: format!("best_s/{n} missing"),
+                        })?;
+                        Ok((n, t.to_device(self.model.device())))
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                Some((acc.double_value(&[0]), best))
+            }
+        };
+        Ok(())
+    }
+}

@@ -1,0 +1,223 @@
+//! Train a method on a dataset into a run folder, then measure its codes with
+//! fresh probes fitted on train codes and scored on held-out test codes.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+use tch::Device;
+use tsd_core::method::TrainedModel;
+use tsd_core::train::{History, RunOptions};
+use tsd_core::{device_name, encode_dataset, reconstruction_mse, Disentangler, MethodConfig, OwnScore, TensorData};
+use tsd_data::{Dataset, Splits};
+use tsd_metrics::{probe_codes, probe_nuisances, LabelledCodes, LeakageReport, NuisanceScores, ProbeOptions};
+
+/// File names inside a run folder.
+pub const CONFIG_FILE: &str = "config.toml";
+/// The trained model.
+pub const MODEL_FILE: &str = "model.safetensors";
+/// The run's figures.
+pub const SUMMARY_FILE: &str = "summary.json";
+
+/// Probes of one code (S or Z) of a model.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CodeAudit {
+    /// Label probes (logistic, kNN, MLP), chance, per-dimension MI.
+    pub label: LeakageReport,
+    /// Logistic probes of each nuisance factor.
+    pub nuisances: Vec<NuisanceScores>,
+}
+
+/// Everything a run measured; written to `summary.json`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RunSummary {
+    /// Dataset name.
+    pub dataset: String,
+    /// Method name.
+    pub method: String,
+    /// Where it ran.
+    pub device: String,
+    /// Training images.
+    pub train_images: usize,
+    /// Test images.
+    pub test_images: usize,
+    /// Epochs over all phases.
+    pub epochs: usize,
+    /// Wall time of training and probing, seconds.
+    pub wall_seconds: f64,
+    /// Mean squared reconstruction error on the test set, in the model's input scaling.
+    pub test_reconstruction_mse: f64,
+    /// The model's own networks that read a code (the two-step model's
+    /// classifier on S and adversary on Z), on the test set; empty for methods
+    /// without any. Older files hold `null` or the two-step fields; both read.
+    #[serde(deserialize_with = "own_scores::deserialize")]
+    pub own_networks: Vec<OwnScore>,
+    /// Fresh probes on S.
+    pub s: CodeAudit,
+    /// Fresh probes on Z.
+    pub z: CodeAudit,
+}
+
+/// How to run one method on one dataset.
+#[derive(Debug, Clone)]
+pub struct RunRequest {
+    /// The method and its hyper-parameters.
+    pub config: MethodConfig,
+    /// Run folder.
+    pub out: PathBuf,
+    /// Continue from the folder's checkpoint.
+    pub resume: bool,
+    /// Hide progress output.
+    pub quiet: bool,
+    /// Where to train.
+    pub device: Device,
+    /// Which probes to run.
+    pub probes: ProbeOptions,
+}
+
+/// Trains (or resumes) the run, saves model and config, probes S and Z and
+/// writes `summary.json`. A run whose config differs from the folder's is refused.
+pub fn train_and_audit(request: &RunRequest, splits: &Splits) -> Result<(TrainedModel, History, RunSummary)> {
+    let started = Instant::now();
+    let out = &request.out;
+    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    check_or_write_config(&request.config, &out.join(CONFIG_FILE), request.resume)?;
+    if request.device.is_cuda() && !request.quiet {
+        eprintln!("note: training on CUDA is not bit-reproducible (same seed, different weights); --device cpu is");
+    }
+    let run = RunOptions { dir: out.clone(), resume: request.resume, quiet: request.quiet };
+    let (model, history) = request.config.train(splits, request.device, &run)?;
+    model.save(&out.join(MODEL_FILE))?;
+    if !request.quiet {
+        eprintln!("probing S and Z of {} on {} ...", request.config.method(), splits.train.name);
+    }
+    let probes = request.probes.clone().progress(!request.quiet);
+    let (s, z) = audit_codes(model.disentangler(), splits, &probes)?;
+    let summary = RunSummary {
+        dataset: splits.train.name.clone(),
+        method: request.config.method().to_string(),
+        device: device_name(request.device),
+        train_images: splits.train.len(),
+        test_images: splits.test.len(),
+        epochs: request.config.total_epochs(),
+        wall_seconds: started.elapsed().as_secs_f64(),
+        test_reconstruction_mse: test_reconstruction_mse(model.disentangler(), &splits.test),
+        own_networks: model.own_scores(&splits.test),
+        s,
+        z,
+    };
+    let path = out.join(SUMMARY_FILE);
+    tsd_core::common::checkpoint::write_atomic(&path, serde_json::to_string_pretty(&summary)?.as_bytes())?;
+    Ok((model, history, summary))
+}
+
+/// Refuses to resume a run with another config than the one it started with.
+fn check_or_write_config(config: &MethodConfig, path: &Path, resume: bool) -> Result<()> {
+    if resume && path.exists() {
+        anyhow::ensure!(
+            config.matches_file(path)?,
+            "{}: the run was started with another config; resume with the same options",
+            path.display()
+        );
+        return Ok(());
+    }
+    config.save(path)?;
+    Ok(())
+}
+
+/// Probes of S and of Z: label probes fitted on train codes, scored on test codes,
+/// and the nuisance probes of every nuisance factor.
+pub fn audit_codes(model: &dyn Disentangler, splits: &Splits, probes: &ProbeOptions) -> Result<(CodeAudit, CodeAudit)> {
+    let batch = 500;
+    let (s_train, z_train) = encode_dataset(model, &splits.train, batch)?;
+    let (s_test, z_test) = encode_dataset(model, &splits.test, batch)?;
+    let audit = |code: &str, train: ndarray::Array2<f32>, test: ndarray::Array2<f32>| -> Result<CodeAudit> {
+        if probes.progress {
+            eprintln!("  probing {code} ({} train codes)", train.nrows());
+        }
+        let started = Instant::now();
+        let nuisances = if splits.train.nuisances.is_empty() {
+            Vec::new()
+        } else {
+            probe_nuisances(
+                train.view(),
+                &splits.train.nuisances,
+                test.view(),
+                &splits.test.nuisances,
+                &probes.nuisance_probes,
+                &probes.bootstrap,
+            )?
+        };
+        if probes.progress && !nuisances.is_empty() {
+            eprintln!("    nuisance probes: {:.1} s", started.elapsed().as_secs_f64());
+        }
+        let train = LabelledCodes::new(train, splits.train.labels.clone())?;
+        let test = LabelledCodes::new(test, splits.test.labels.clone())?;
+        Ok(CodeAudit { label: probe_codes(&train, &test, probes)?, nuisances })
+    };
+    Ok((audit("S", s_train, s_test)?, audit("Z", z_train, z_test)?))
+}
+
+/// Mean squared reconstruction error on `data`, per pixel, in the model's input scaling.
+fn test_reconstruction_mse(model: &dyn Disentangler, data: &Dataset) -> f64 {
+    reconstruction_mse(model, &TensorData::new(data, model.normalization(), model.device()), 500)
+}
+
+/// Writes the S and Z codes of the train and test sets as CSV (`d0,…,dK,label`):
+/// `s_train.csv`, `s_test.csv`, `z_train.csv`, `z_test.csv` in `dir`, ready for
+/// `tsd probe` or any other tool.
+pub fn export_codes(model: &dyn Disentangler, splits: &Splits, dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    for (part, data) in [("train", &splits.train), ("test", &splits.test)] {
+        let (s, z) = encode_dataset(model, data, 500)?;
+        for (code, x) in [("s", s), ("z", z)] {
+            let path = dir.join(format!("{code}_{part}.csv"));
+            let mut w = csv::Writer::from_writer(Vec::new());
+            let mut header: Vec<String> = (0..x.ncols()).map(|j| format!("d{j}")).collect();
+            header.push("label".into());
+            w.write_record(&header)?;
+            for (row, &y) in x.rows().into_iter().zip(&data.labels) {
+                let mut record: Vec<String> = row.iter().map(|v| v.to_string()).collect();
+                record.push(y.to_string());
+                w.write_record(&record)?;
+            }
+            tsd_core::common::checkpoint::write_atomic(&path, &w.into_inner()?)?;
+        }
+    }
+    Ok(())
+}
+
+/// Reads the `summary.json` of a finished run folder.
+pub fn read_summary(run: &Path) -> Result<RunSummary> {
+    let path = run.join(SUMMARY_FILE);
+    let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))
+}
+
+/// Reading `own_networks` of `summary.json` files written before the field
+/// became a list: `null` (methods without own networks) or the two-step
+/// model's `{s_classifier_accuracy, adversary_accuracy, reconstruction_loss}`.
+mod own_scores {
+    use serde::{Deserialize, Deserializer};
+    use tsd_core::{Code, OwnScore};
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Stored {
+        List(Vec<OwnScore>),
+        TwoStep { s_classifier_accuracy: f64, adversary_accuracy: f64 },
+        None(()),
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<OwnScore>, D::Error> {
+        Ok(match Stored::deserialize(deserializer)? {
+            Stored::List(scores) => scores,
+            Stored::TwoStep { s_classifier_accuracy, adversary_accuracy } => vec![
+                OwnScore { network: "classifier".into(), code: Code::S, accuracy: s_classifier_accuracy },
+                OwnScore { network: "adversary".into(), code: Code::Z, accuracy: adversary_accuracy },
+            ],
+            Stored::None(()) => Vec::new(),
+        })
+    }
+}

@@ -1,0 +1,172 @@
+//! End-to-end tests of `tsd reproduce` and `tsd merge` on a tiny generated
+//! MNIST-format dataset (4 classes of shapes).
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use tsd_lab::results::table::{read_csv, RowKind, TableRow};
+
+use crate::support::{text, tsd, write_small_mnist};
+
+/// A quick sweep made tiny: few images, narrow networks, PCA figures.
+const TINY: [&str; 22] = [
+    "--method",
+    "all",
+    "--seeds",
+    "1",
+    "--quick",
+    "--data-dir",
+    ".",
+    "--device",
+    "cpu",
+    "--quiet",
+    "--val-size",
+    "400",
+    "--train-subset",
+    "1200",
+    "--set",
+    "nf=8",
+    "--set",
+    "batch_size=50",
+    "--set",
+    "two-step:bn_momentum=0.1",
+    "--set",
+    "mathieu:hidden=64",
+];
+
+/// Runs `tsd reproduce` with [`TINY`] and `extra`; panics with its output when it fails.
+fn reproduce(dir: &Path, extra: &[&str]) -> String {
+    let mut args = vec!["reproduce"];
+    args.extend(TINY);
+    args.extend(extra);
+    let out = tsd(dir, &args);
+    assert!(out.status.success(), "tsd {}\n{}", args.join(" "), text(&out));
+    text(&out)
+}
+
+/// The identity of each row, without its value (seeds, devices and numbers may differ).
+fn row_keys(rows: &[TableRow]) -> BTreeSet<String> {
+    rows.iter()
+        .map(|r| {
+            format!(
+                "{} {} {} {:?} {} {} {} {}",
+                r.dataset, r.method, r.seed, r.kind, r.code, r.target, r.probe, r.metric
+            )
+        })
+        .collect()
+}
+
+/// Checks every file of `results/quick/mnist` and the README; returns the table.
+fn check_results(results: &Path) -> Vec<TableRow> {
+    let mnist = results.join("quick/mnist");
+    let rows = read_csv(&mnist.join("table.csv")).unwrap();
+    for method in ["two-step", "mathieu"] {
+        for code in ["S", "Z"] {
+            for probe in ["logistic", "knn", "mlp"] {
+                let acc: Vec<f64> = rows
+                    .iter()
+                    .filter(|r| r.method == method && r.kind == RowKind::Label && r.code == code && r.probe == probe)
+                    .filter(|r| r.metric == "accuracy")
+                    .map(|r| r.value)
+                    .collect();
+                assert!(acc.len() == 1 && (0.0..=1.0).contains(&acc[0]), "{method} {code} {probe}: {acc:?}");
+            }
+        }
+        let config = std::fs::read_to_string(mnist.join(format!("configs/{method}.toml"))).unwrap();
+        let config: toml::Table = config.parse().unwrap();
+        assert_eq!((config["seed"].as_integer(), config["nf"].as_integer()), (Some(0), Some(8)), "{method}");
+        let mut log = csv::Reader::from_path(mnist.join(format!("logs/{method}-seed0.csv"))).unwrap();
+        assert_eq!(log.headers().unwrap(), vec!["phase", "epoch", "seconds", "metric", "value"]);
+        assert!(log.records().count() > 4);
+        for figure in ["embedding", "swap", "curves"] {
+            let path = mnist.join(format!("figures/{figure}-{method}.png"));
+            let image = image::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())).to_rgb8();
+            let first = *image.get_pixel(0, 0);
+            assert!(image.width() >= 200 && image.pixels().any(|p| *p != first), "{} is blank", path.display());
+        }
+    }
+    let two_step_s = |probe: &str| {
+        rows.iter()
+            .filter(|r| r.method == "two-step" && r.kind == RowKind::Label && r.code == "S" && r.probe == probe)
+            .find(|r| r.metric == "accuracy")
+            .map(|r| r.value)
+            .unwrap()
+    };
+    // Four balanced classes: chance is 25 %; S of a trained S-encoder is far above it.
+    assert!(two_step_s("logistic") > 0.5, "two-step S logistic {}", two_step_s("logistic"));
+    let page = std::fs::read_to_string(mnist.join("table.md")).unwrap();
+    for needle in
+        ["| method | code | seeds | logistic |", "| two-step | Z |", "| mathieu | S |", "figures/swap-mathieu.png"]
+    {
+        assert!(page.contains(needle), "table.md lacks {needle:?}:\n{page}");
+    }
+    let readme = std::fs::read_to_string(results.join("quick/README.md")).unwrap();
+    for needle in ["published", "Jha et al.", "66.83", "98.52", "small NORB", "logical CPU", "tsd reproduce"] {
+        assert!(readme.contains(needle), "README lacks {needle:?}:\n{readme}");
+    }
+    rows
+}
+
+#[test]
+fn reproduce_writes_a_results_folder_skips_finished_runs_and_shards_merge_to_the_same_table() {
+    let dir = tempfile::tempdir().unwrap();
+    write_small_mnist(dir.path());
+    reproduce(dir.path(), &["--dataset", "mnist", "--embedding", "tsne"]);
+    for method in ["two-step", "mathieu"] {
+        let run = dir.path().join(format!("runs/reproduce/mnist/{method}/seed0-quick"));
+        for file in ["run.json", "config.toml", "log.csv", "model.safetensors", "summary.json"] {
+            assert!(run.join(file).exists(), "{method}: {file} missing");
+        }
+    }
+    let rows = check_results(&dir.path().join("results"));
+
+    // Again, over every dataset: the finished runs are re-used, the datasets
+    // that are not there are reported and left out.
+    let summary = dir.path().join("runs/reproduce/mnist/mathieu/seed0-quick/summary.json");
+    let written = std::fs::metadata(&summary).unwrap().modified().unwrap();
+    let out = reproduce(dir.path(), &["--dataset", "all", "--embedding", "pca"]);
+    assert!(out.contains("0 run(s) trained, 2 skipped"), "{out}");
+    assert!(out.contains("skipping norb") && out.contains("./norb"), "{out}");
+    assert_eq!(std::fs::metadata(&summary).unwrap().modified().unwrap(), written);
+
+    // Two shards into another runs folder, then one merge.
+    let sharded = ["--dataset", "mnist", "--runs", "sharded", "--results", "merged"];
+    reproduce(dir.path(), &[&sharded[..], &["--shard", "0/2"]].concat());
+    assert!(dir.path().join("sharded/mnist/two-step/seed0-quick/summary.json").exists());
+    assert!(!dir.path().join("sharded/mnist/mathieu").exists() && !dir.path().join("merged").exists());
+    reproduce(dir.path(), &[&sharded[..], &["--shard", "1/2"]].concat());
+    std::fs::create_dir_all(dir.path().join("merged/quick")).unwrap();
+    std::fs::write(dir.path().join("merged/quick/NOTES.md"), "Sprites was left out: no time.\n").unwrap();
+    let out = tsd(
+        dir.path(),
+        &["merge", "--runs", "sharded", "--results", "merged", "--device", "cpu", "--embedding", "pca"],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let merged = check_results(&dir.path().join("merged"));
+    assert_eq!(row_keys(&merged), row_keys(&rows));
+    let readme = std::fs::read_to_string(dir.path().join("merged/quick/README.md")).unwrap();
+    assert!(readme.contains("sprites, cars3d (why: see the notes below)"), "{readme}");
+    assert!(
+        readme.contains("## Notes from whoever ran the sweep") && readme.contains("Sprites was left out: no time.")
+    );
+}
+
+#[test]
+fn norb_asked_for_by_name_says_where_it_looked_and_how_to_get_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let out =
+        tsd(dir.path(), &["reproduce", "--dataset", "norb", "--quick", "--data-dir", "nowhere", "--device", "cpu"]);
+    assert!(!out.status.success());
+    let msg = text(&out);
+    assert!(msg.contains("nowhere/norb") && msg.contains(tsd_data::locate::NORB_URL), "{msg}");
+}
+
+#[test]
+fn merge_without_runs_and_bad_shards_are_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("empty")).unwrap();
+    let out = tsd(dir.path(), &["merge", "--runs", "empty", "--device", "cpu"]);
+    assert!(!out.status.success() && text(&out).contains("no finished run"), "{}", text(&out));
+    let out = tsd(dir.path(), &["reproduce", "--shard", "2/2"]);
+    assert!(!out.status.success() && text(&out).contains("expected i/n"), "{}", text(&out));
+}
