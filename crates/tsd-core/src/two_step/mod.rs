@@ -130,3 +130,53 @@ impl Method for TwoStep {
         ]
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::method::series;
+    use crate::train::EpochRecord;
+
+    fn step1(epoch: usize, acc: f64) -> EpochRecord {
+        let figures = TwoStepEpoch::Step1(Step1Figures { loss: 1.0, acc, val_acc: acc, samples_per_s: 10.0 });
+        EpochRecord::new("step1", epoch, 1.0, &figures).unwrap()
+    }
+
+    fn step2(epoch: usize, rec: Option<f64>, val_adv_acc: f64) -> EpochRecord {
+        let figures = TwoStepEpoch::Step2(Step2Figures {
+            rec,
+            adv_loss: 2.0,
+            adv_acc: 0.5,
+            val_rec: 3.0,
+            val_adv_acc,
+            encoder_steps: if rec.is_some() { 145.0 } else { 0.0 },
+            samples_per_s: 10.0,
+        });
+        EpochRecord::new("step2", epoch, 1.0, &figures).unwrap()
+    }
+
+    #[test]
+    fn figures_go_to_the_log_in_field_order_and_come_back_typed() {
+        let record = step2(0, None, 0.3);
+        let names: Vec<&str> = record.values.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(names, ["adv_loss", "adv_acc", "val_rec", "val_adv_acc", "encoder_steps", "samples_per_s"]);
+        let with_rec = step2(1, Some(2.5), 0.2);
+        assert_eq!(with_rec.values[0], ("rec".to_string(), 2.5));
+        for r in [record, with_rec, step1(0, 0.7)] {
+            let back: TwoStepEpoch = r.figures().unwrap();
+            assert_eq!(EpochRecord::new(&r.phase, r.epoch, r.seconds, &back).unwrap(), r);
+        }
+    }
+
+    #[test]
+    fn epochs_count_across_phases_and_gaps_stay_gaps() {
+        let history =
+            History { records: vec![step1(0, 0.5), step1(1, 0.7), step2(0, Some(2.0), 0.3), step2(1, None, 0.2)] };
+        let all = series(&TwoStep::curves(), &history).unwrap();
+        let find = |name: &str| all.iter().find(|s| s.name == name).unwrap_or_else(|| panic!("no {name}"));
+        assert_eq!(find("step1 acc").points, vec![(1.0, 0.5), (2.0, 0.7)]);
+        assert_eq!(find("step2 val_adv_acc").points, vec![(3.0, 0.3), (4.0, 0.2)]);
+        assert_eq!(find("step2 rec").points, vec![(3.0, 2.0)]);
+        assert_eq!(find("step2 rec").panel, CurvePanel::Reconstruction);
+    }
+}
