@@ -23,7 +23,11 @@ fn main() {
     let libtorch = libtorch.canonicalize().unwrap_or(libtorch);
     let lib = libtorch.join("lib");
     println!("cargo:rustc-link-arg=-Wl,-rpath,{}", lib.display());
-    if lib.join("libtorch_cuda.so").exists() {
+    // tsd-metrics links libtorch only with its `mlp` feature; without it no
+    // search path for libtorch is given, and `-ltorch_cuda` would not resolve.
+    let links_torch = std::env::var("CARGO_PKG_NAME").as_deref() != Ok("tsd-metrics")
+        || std::env::var_os("CARGO_FEATURE_MLP").is_some();
+    if links_torch && lib.join("libtorch_cuda.so").exists() {
         println!("cargo:rustc-link-arg=-Wl,--no-as-needed,-ltorch_cuda,--as-needed");
     }
 }

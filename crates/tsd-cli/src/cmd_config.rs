@@ -7,8 +7,8 @@ use tsd_core::{Budget, MethodId};
 /// Arguments of `tsd config`.
 #[derive(Debug, Args)]
 pub struct ConfigArgs {
-    /// two-step or mathieu.
-    #[arg(long, default_value = "two-step")]
+    /// The method (one of the registry's).
+    #[arg(long, default_value = "two-step", value_parser = crate::method_parser())]
     method: MethodId,
     /// Preset: mnist, sprites, cars3d, norb (and mnist-64 for mathieu).
     #[arg(long, default_value = "mnist")]

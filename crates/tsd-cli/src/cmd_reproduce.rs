@@ -72,7 +72,7 @@ pub struct ReproduceArgs {
     /// mnist, sprites, cars3d, norb or all.
     #[arg(long, default_value = "all")]
     dataset: Pick<DatasetKind>,
-    /// two-step, mathieu or all.
+    /// A method of the registry (see `tsd train --help`) or all.
     #[arg(long, default_value = "all")]
     method: Pick<MethodId>,
     /// Seeds per (dataset, method): 0..N, each setting the config seed and the data split seed.

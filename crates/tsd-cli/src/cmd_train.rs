@@ -18,8 +18,8 @@ pub struct TrainArgs {
     /// mnist, sprites, cars3d or norb.
     #[arg(long, default_value = "mnist")]
     dataset: DatasetKind,
-    /// two-step or mathieu.
-    #[arg(long, default_value = "two-step")]
+    /// The method (one of the registry's).
+    #[arg(long, default_value = "two-step", value_parser = crate::method_parser())]
     method: MethodId,
     /// TOML config (default: the dataset's preset).
     #[arg(long)]

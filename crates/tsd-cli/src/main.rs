@@ -40,6 +40,13 @@ enum Command {
     Merge(cmd_merge::MergeArgs),
 }
 
+/// Parses a method name, listing the registered methods in `--help` and errors.
+fn method_parser() -> impl clap::builder::TypedValueParser<Value = tsd_core::MethodId> {
+    use clap::builder::TypedValueParser as _;
+    let names: Vec<&'static str> = tsd_core::MethodId::all().iter().map(|m| m.name()).collect();
+    clap::builder::PossibleValuesParser::new(names).map(|name| name.parse().expect("a registered name"))
+}
+
 /// libgomp reads `OMP_WAIT_POLICY` when it loads, before `main`: without
 /// `PASSIVE`, libtorch's idle threads spin and training on a shared CPU runs
 /// several times slower (REFERENCE §5). Re-executes this binary once with it set.

@@ -1,5 +1,8 @@
-//! Helpers shared by the end-to-end tests: running the built `tsd` binary
-//! and writing small datasets in the real file formats.
+//! Helpers shared by the end-to-end tests: running the built `tsd` binary,
+//! reading its `--help` pages and its CSV output, and writing small datasets
+//! in the real file formats.
+
+pub mod help;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -38,6 +41,64 @@ pub fn tsd(cwd: &Path, args: &[&str]) -> Output {
         .output()
         .expect("tsd could not be started")
 }
+
+/// Runs `tsd` like [`tsd`] and panics with its command line and output unless it succeeds; returns its stdout.
+pub fn tsd_ok(cwd: &Path, args: &[&str]) -> String {
+    let out = tsd(cwd, args);
+    assert!(out.status.success(), "tsd {} failed:\n{}", args.join(" "), text(&out));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Runs `tsd` like [`tsd`] and panics unless it fails (without a crash); returns stdout and stderr.
+pub fn tsd_fails(cwd: &Path, args: &[&str]) -> String {
+    let out = tsd(cwd, args);
+    let msg = text(&out);
+    assert!(!out.status.success(), "tsd {} succeeded:\n{msg}", args.join(" "));
+    assert!(out.status.code().is_some(), "tsd {} was killed by a signal:\n{msg}", args.join(" "));
+    assert!(!msg.contains("panicked"), "tsd {} panicked:\n{msg}", args.join(" "));
+    msg
+}
+
+/// The root of the workspace (the checkout), which holds README.md and scripts/.
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ sits in the workspace root").to_path_buf()
+}
+
+/// Header and records of a CSV file with a header row.
+pub fn read_csv_file(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut reader = csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let header = reader.headers().unwrap().iter().map(str::to_string).collect();
+    let rows = reader.records().map(|r| r.unwrap().iter().map(str::to_string).collect()).collect();
+    (header, rows)
+}
+
+/// Options of `tsd train` for a run of seconds on [`write_small_mnist`]'s data in
+/// `--data-dir .`: 600 training images, narrow networks, one epoch a step, no MLP probe.
+pub const TINY_TRAIN: [&str; 23] = [
+    "train",
+    "--dataset",
+    "mnist",
+    "--data-dir",
+    ".",
+    "--device",
+    "cpu",
+    "--quiet",
+    "--val-size",
+    "400",
+    "--train-subset",
+    "600",
+    "--step1-epochs",
+    "1",
+    "--step2-epochs",
+    "1",
+    "--no-mlp-probe",
+    "--set",
+    "nf=8",
+    "--set",
+    "batch_size=50",
+    "--set",
+    "bn_momentum=0.1",
+];
 
 /// Standard output and error of a finished command.
 pub fn text(out: &Output) -> String {

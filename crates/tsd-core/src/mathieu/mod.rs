@@ -43,7 +43,7 @@ impl MethodSettings for MathieuConfig {
 impl Method for Mathieu {
     const NAME: &'static str = "mathieu";
     const TITLE: &'static str = "Mathieu et al.";
-    const CITATION: &'static str = "Mathieu et al., NIPS 2016";
+    const CITATION: &'static str = "Mathieu, Zhao, Sprechmann, Ramesh & LeCun, NIPS 2016";
     const CURVES_CAPTION: &'static str = "Training curves: reconstruction loss (`rec`, `val_rec`) and the image discriminator's accuracy (`disc_acc`); one line per seed.";
     const PRESETS: &'static [&'static str] = &["mnist", "mnist-64", "sprites", "cars3d", "norb"];
 

@@ -5,7 +5,7 @@
 use tsd_core::MethodId;
 use tsd_data::DatasetKind;
 
-use super::export::{versus, ResultsGroup};
+use super::export::ResultsGroup;
 use super::markdown::{anchor_table, label_probe_table};
 use super::quick_note;
 
@@ -22,7 +22,7 @@ pub fn render(input: &ResultsGroup) -> String {
         "# Results: {}\n\n\
          How much label information leaks into Z, measured by fresh probes fitted on train codes and scored on \
          held-out test codes (REFERENCE §3). Low Z-probe accuracy (at chance) and high S-probe accuracy are the goal.\n\n",
-        versus(&methods)
+        methods.iter().map(|m| format!("{} ({})", m.title(), m.citation())).collect::<Vec<_>>().join(" vs ")
     );
     if input.quick {
         md.push_str(&format!("> **Quick budget**: {}. Full results live one folder up.\n\n", quick_note()));
