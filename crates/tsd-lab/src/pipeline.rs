@@ -198,7 +198,7 @@ pub fn read_summary(run: &Path) -> Result<RunSummary> {
 /// Reading `own_networks` of `summary.json` files written before the field
 /// became a list: `null` (methods without own networks) or the two-step
 /// model's `{s_classifier_accuracy, adversary_accuracy, reconstruction_loss}`.
-mod own_scores {
+pub(crate) mod own_scores {
     use serde::{Deserialize, Deserializer};
     use tsd_core::{Code, OwnScore};
 
@@ -219,5 +219,30 @@ mod own_scores {
             ],
             Stored::None(()) => Vec::new(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::Deserialize;
+    use tsd_core::{Code, OwnScore};
+
+    #[derive(Deserialize)]
+    struct Own {
+        #[serde(deserialize_with = "super::own_scores::deserialize")]
+        own_networks: Vec<OwnScore>,
+    }
+
+    #[test]
+    fn own_networks_of_older_summaries_still_read() {
+        let read = |json: &str| serde_json::from_str::<Own>(json).unwrap().own_networks;
+        let old = r#"{"own_networks": {"s_classifier_accuracy": 0.99, "adversary_accuracy": 0.2, "reconstruction_loss": 0.5}}"#;
+        let scores = read(old);
+        assert_eq!(scores.len(), 2);
+        assert_eq!((scores[0].network.as_str(), scores[0].code, scores[0].accuracy), ("classifier", Code::S, 0.99));
+        assert_eq!((scores[1].network.as_str(), scores[1].code, scores[1].accuracy), ("adversary", Code::Z, 0.2));
+        assert!(read(r#"{"own_networks": null}"#).is_empty());
+        let new = serde_json::to_string(&serde_json::json!({ "own_networks": [scores[1]] })).unwrap();
+        assert_eq!(read(&new), vec![scores[1].clone()]);
     }
 }
