@@ -99,14 +99,9 @@ impl MathieuConfig {
         }
     }
 
-    /// Cars3D at 32x32 (the Sprites preset).
-    pub fn cars3d() -> Self {
-        MathieuConfig { dataset: "cars3d".into(), ..Self::sprites() }
-    }
-
-    /// small NORB at 32x32 (the Sprites preset).
-    pub fn norb() -> Self {
-        MathieuConfig { dataset: "norb".into(), ..Self::sprites() }
+    /// The Sprites preset for another dataset (Cars3D, small NORB) at its image size (32x32 by default).
+    pub fn sprites_network(dataset: &str) -> Self {
+        MathieuConfig { dataset: dataset.into(), ..Self::sprites() }
     }
 }
 

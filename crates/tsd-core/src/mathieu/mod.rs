@@ -21,7 +21,7 @@ pub use model::MathieuModel;
 pub use train::{MathieuFigures, MathieuTrainer};
 
 use crate::common::saved::SavedModel;
-use crate::method::{unknown_preset, Budget, Curve, CurvePanel, Method, MethodSettings, QUICK_EPOCHS};
+use crate::method::{dataset_name, Budget, Curve, CurvePanel, Method, MethodSettings, QUICK_EPOCHS};
 use crate::model::ModelSpec;
 use crate::train::{self as training, History, RunOptions};
 use crate::Result;
@@ -45,21 +45,21 @@ impl Method for Mathieu {
     const TITLE: &'static str = "Mathieu et al.";
     const CITATION: &'static str = "Mathieu, Zhao, Sprechmann, Ramesh & LeCun, NIPS 2016";
     const CURVES_CAPTION: &'static str = "Training curves: reconstruction loss (`rec`, `val_rec`) and the image discriminator's accuracy (`disc_acc`); one line per seed.";
-    const PRESETS: &'static [&'static str] = &["mnist", "mnist-64", "sprites", "cars3d", "norb"];
+    const PRESETS: &'static [&'static str] = &["mnist", "mnist-64", "sprites"];
 
     type Config = MathieuConfig;
     type Model = MathieuModel;
     type Figures = MathieuFigures;
 
-    /// The preset of the dataset (REFERENCE §2); the quick budget trains [`QUICK_EPOCHS`].
+    /// The preset of the dataset (REFERENCE §2); any other dataset gets the
+    /// Sprites preset ([`MathieuConfig::sprites_network`]). The quick budget
+    /// trains [`QUICK_EPOCHS`].
     fn preset(name: &str, budget: Budget) -> Result<MathieuConfig> {
         let mut config = match name {
             "mnist" => MathieuConfig::mnist(),
             "mnist-64" => MathieuConfig::mnist_64(),
             "sprites" => MathieuConfig::sprites(),
-            "cars3d" => MathieuConfig::cars3d(),
-            "norb" => MathieuConfig::norb(),
-            other => return Err(unknown_preset::<Self>(other)),
+            other => MathieuConfig::sprites_network(dataset_name::<Self>(other)?),
         };
         if budget.is_quick() {
             config.epochs = QUICK_EPOCHS;

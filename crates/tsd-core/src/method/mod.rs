@@ -16,7 +16,7 @@ use std::fmt;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use tch::Device;
-use tsd_data::{Dataset, Splits};
+use tsd_data::{Dataset, DatasetKind, Splits};
 
 pub use erased::{MethodConfig, MethodId, TrainedModel};
 
@@ -158,7 +158,9 @@ pub trait Method: Send + Sync + 'static {
     const CITATION: &'static str;
     /// Caption of its training-curves figure.
     const CURVES_CAPTION: &'static str;
-    /// Names of its presets (dataset names, and any extra such as `mnist-64`).
+    /// Names of its own presets (datasets with settings of their own, and
+    /// extras such as `mnist-64`); every other dataset of [`DatasetKind`]
+    /// gets a default preset.
     const PRESETS: &'static [&'static str];
 
     /// Its hyper-parameters.
@@ -168,7 +170,7 @@ pub trait Method: Send + Sync + 'static {
     /// What one epoch of its training measured (see [`crate::train::Trainable::Figures`]).
     type Figures: Serialize + DeserializeOwned;
 
-    /// The preset named `name` (see [`Method::PRESETS`]) at `budget`.
+    /// The preset named `name` (one of [`Method::PRESETS`] or a dataset name) at `budget`.
     fn preset(name: &str, budget: Budget) -> Result<Self::Config>;
 
     /// Trains (or resumes, per `run`) `config` on `splits.train`, monitoring on `splits.val`.
@@ -183,11 +185,23 @@ pub trait Method: Send + Sync + 'static {
     fn curves() -> Vec<Curve<Self::Figures>>;
 }
 
-/// Builds the error for a preset name `method` does not have.
-pub(crate) fn unknown_preset<M: Method>(name: &str) -> crate::CoreError {
-    crate::CoreError::BadConfig {
-        path: None,
-        problem: format!("no {} preset {name:?} ({})", M::NAME, M::PRESETS.join(", ")),
+/// `name` when it names a dataset (for a method's default preset), else an
+/// error listing the method's presets and the datasets.
+pub(crate) fn dataset_name<M: Method>(name: &str) -> Result<&str> {
+    match name.parse::<DatasetKind>() {
+        Ok(kind) => Ok(kind.dir_name()),
+        Err(_) => {
+            let datasets: Vec<&str> = DatasetKind::ALL.iter().map(|d| d.dir_name()).collect();
+            Err(crate::CoreError::BadConfig {
+                path: None,
+                problem: format!(
+                    "no {} preset {name:?} (presets: {}; or a dataset: {})",
+                    M::NAME,
+                    M::PRESETS.join(", "),
+                    datasets.join(", ")
+                ),
+            })
+        }
     }
 }
 

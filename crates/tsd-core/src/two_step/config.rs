@@ -197,14 +197,11 @@ impl TwoStepConfig {
         }
     }
 
-    /// Cars3D (standing in for small NORB): the Sprites network at 32x32.
-    pub fn cars3d_released() -> Self {
-        TwoStepConfig { dataset: "cars3d".into(), ..Self::sprites_released() }
-    }
-
-    /// small NORB: the Sprites network at 32x32 (REFERENCE §1.4: no released settings).
-    pub fn norb_default() -> Self {
-        TwoStepConfig { dataset: "norb".into(), ..Self::sprites_released() }
+    /// The released Sprites network for a dataset without released settings
+    /// (Cars3D standing in for small NORB, small NORB itself: REFERENCE §1.4),
+    /// at the dataset's image size (32x32 by default).
+    pub fn sprites_network(dataset: &str) -> Self {
+        TwoStepConfig { dataset: dataset.into(), ..Self::sprites_released() }
     }
 }
 

@@ -21,7 +21,7 @@ pub use model::{TwoStepEval, TwoStepModel};
 pub use train::{Step1Figures, Step2Figures, TwoStepEpoch, TwoStepTrainer};
 
 use crate::common::saved::SavedModel;
-use crate::method::{unknown_preset, Budget, Curve, CurvePanel, Method, MethodSettings, QUICK_EPOCHS};
+use crate::method::{dataset_name, Budget, Curve, CurvePanel, Method, MethodSettings, QUICK_EPOCHS};
 use crate::model::ModelSpec;
 use crate::train::{self as training, History, RunOptions};
 use crate::Result;
@@ -51,13 +51,15 @@ impl Method for TwoStep {
     const TITLE: &'static str = "two-step";
     const CITATION: &'static str = "Hadad, Wolf & Shahar, CVPR 2018";
     const CURVES_CAPTION: &'static str = "Training curves: step-1 classifier accuracy on S, then step-2 reconstruction loss (train `rec`, validation `val_rec`) and the adversary's accuracy on Z (`adv_acc`, `val_adv_acc`); one line per seed.";
-    const PRESETS: &'static [&'static str] = &["mnist", "sprites", "cars3d", "norb"];
+    const PRESETS: &'static [&'static str] = &["mnist", "sprites"];
 
     type Config = TwoStepConfig;
     type Model = TwoStepModel;
     type Figures = TwoStepEpoch;
 
-    /// The released settings of the dataset (REFERENCE §1). The quick budget
+    /// The released settings of the dataset (REFERENCE §1); any other
+    /// dataset gets the released Sprites network
+    /// ([`TwoStepConfig::sprites_network`]). The quick budget
     /// trains [`QUICK_EPOCHS`] per step and also steps Z-encoder and decoder on
     /// every batch: with the released schedule (every 4th batch of every 4th
     /// epoch) two epochs would give them only a quarter of one epoch of
@@ -67,9 +69,7 @@ impl Method for TwoStep {
         let mut config = match name {
             "mnist" => TwoStepConfig::mnist_released(),
             "sprites" => TwoStepConfig::sprites_released(),
-            "cars3d" => TwoStepConfig::cars3d_released(),
-            "norb" => TwoStepConfig::norb_default(),
-            other => return Err(unknown_preset::<Self>(other)),
+            other => TwoStepConfig::sprites_network(dataset_name::<Self>(other)?),
         };
         if budget.is_quick() {
             config.step1.epochs = QUICK_EPOCHS;
