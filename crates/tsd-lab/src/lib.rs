@@ -4,6 +4,7 @@
 //! The `tsd` binary only parses arguments and prints; notebooks call this
 //! crate directly.
 //!
+//! - [`error`]: the typed [`LabError`] every function here returns;
 //! - [`pipeline`]: train one run (any registered method) and probe its codes
 //!   into a [`pipeline::RunSummary`];
 //! - [`setup`]: a run's data request and `--set` overrides;
@@ -14,8 +15,11 @@
 //!   Markdown, JSON, README), figures.
 
 pub mod budget;
+pub mod error;
 pub mod manifest;
 pub mod pipeline;
 pub mod results;
 pub mod setup;
 pub mod sweep;
+
+pub use error::{LabError, Result};

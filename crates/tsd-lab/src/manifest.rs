@@ -5,7 +5,8 @@
 
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use crate::error::refuse_unless;
+use crate::error::{Context, Result};
 use serde::{Deserialize, Serialize};
 use tsd_core::MethodId;
 use tsd_data::DatasetKind;
@@ -83,7 +84,7 @@ impl RunManifest {
     pub fn write(&self, dir: &Path) -> Result<()> {
         if dir.join(MANIFEST_FILE).exists() {
             let old = RunManifest::read(dir)?;
-            anyhow::ensure!(
+            refuse_unless!(
                 old.key() == self.key() && old.data == self.data,
                 "{}: the run was started with other data options ({:?}); use the same options or another --runs folder",
                 dir.join(MANIFEST_FILE).display(),

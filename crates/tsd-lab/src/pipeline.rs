@@ -4,7 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use anyhow::{Context, Result};
+use crate::error::refuse_unless;
+use crate::error::{Context, Result};
 use serde::{Deserialize, Serialize};
 use tch::Device;
 use tsd_core::method::TrainedModel;
@@ -115,7 +116,7 @@ pub fn train_and_audit(request: &RunRequest, splits: &Splits) -> Result<(Trained
 /// Refuses to resume a run with another config than the one it started with.
 fn check_or_write_config(config: &MethodConfig, path: &Path, resume: bool) -> Result<()> {
     if resume && path.exists() {
-        anyhow::ensure!(
+        refuse_unless!(
             config.matches_file(path)?,
             "{}: the run was started with another config; resume with the same options",
             path.display()

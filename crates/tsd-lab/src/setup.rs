@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context, Result};
+use crate::error::{Context, LabError, Result};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -64,7 +64,7 @@ pub fn apply_overrides(config: &mut MethodConfig, overrides: &[String]) -> Resul
         let key = match key.split_once(':') {
             Some((method, key)) => {
                 let method: tsd_core::MethodId =
-                    method.trim().parse().map_err(|e: String| anyhow::anyhow!("--set {item}: {e}"))?;
+                    method.trim().parse().map_err(|e: String| LabError::Refused(format!("--set {item}: {e}")))?;
                 if method != config.method() {
                     continue;
                 }
@@ -103,7 +103,7 @@ mod tests {
         let mut config = preset("two-step");
         for bad in ["nf", "no_such=1", "pca:nf=1"] {
             let err = apply_overrides(&mut config, &[bad.to_string()]).unwrap_err();
-            assert!(format!("{err:#}").contains(bad), "{err:#}");
+            assert!(err.chain().contains(bad), "{}", err.chain());
         }
     }
 }

@@ -7,7 +7,8 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use anyhow::{Context, Result};
+use crate::error::refuse_unless;
+use crate::error::{Context, Result};
 use tch::Device;
 use tsd_core::{Budget, MethodConfig, MethodId};
 use tsd_data::{DatasetKind, Splits};
@@ -203,8 +204,8 @@ pub fn run(options: &SweepOptions, progress: &dyn SweepProgress) -> Result<Sweep
                 progress.run_done(None);
             }
             Err(e) => {
-                progress.line(&format!("run {key} failed: {e:#}"));
-                report.failed.push(format!("{key}: {e:#}"));
+                progress.line(&format!("run {key} failed: {}", e.chain()));
+                report.failed.push(format!("{key}: {}", e.chain()));
                 progress.run_done(None);
             }
         }
@@ -251,7 +252,7 @@ fn run_one(
     let dir = key.dir(&options.runs);
     let config = run_config(key, options.budget, &options.overrides)?;
     if dir.join(SUMMARY_FILE).exists() {
-        anyhow::ensure!(
+        refuse_unless!(
             config.matches_file(&dir.join(CONFIG_FILE))?,
             "{} finished with another config than the one asked for now; use another --runs folder",
             dir.display()

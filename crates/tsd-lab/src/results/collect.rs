@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use crate::error::{Context, Result};
 use tsd_core::train::{History, LOG_FILE};
 use tsd_data::DatasetKind;
 

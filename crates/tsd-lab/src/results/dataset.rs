@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use crate::error::{Context, Result};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -68,9 +68,10 @@ pub fn build(dir: &Path, runs: &[&RunRecord], options: &MergeOptions) -> Result<
         let model = models[first].as_ref().context("the first run of a method keeps its model")?;
         match data.get(&runs[first].manifest.data, options) {
             Ok(test) => summary.figures.extend(model_figures(dir, runs[first], model, test, options)?),
-            Err(e) => summary
-                .warnings
-                .push(format!("{dataset} {method}: no embedding or swap figure, the test data did not load: {e:#}")),
+            Err(e) => summary.warnings.push(format!(
+                "{dataset} {method}: no embedding or swap figure, the test data did not load: {}",
+                e.chain()
+            )),
         }
     }
     Ok(summary)

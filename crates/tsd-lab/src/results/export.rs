@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::Result;
+use crate::error::Result;
 use serde::Serialize;
 use tsd_core::MethodId;
 

@@ -24,7 +24,7 @@ pub mod table;
 
 use std::path::{Path, PathBuf};
 
-use anyhow::Result;
+use crate::error::{Context, Result};
 use tch::Device;
 
 use self::collect::RunRecord;
@@ -107,7 +107,7 @@ pub fn merge(options: &MergeOptions, stage: &mut dyn FnMut(&str)) -> Result<Merg
         let notes = match std::fs::read_to_string(&notes_path) {
             Ok(text) => Some(text),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-            Err(e) => return Err(anyhow::Error::new(e).context(format!("reading {}", notes_path.display()))),
+            Err(e) => return Err(e).context(format!("reading {}", notes_path.display())),
         };
         let results =
             ResultsGroup { quick, datasets, provenance: provenance(&group, options, &report.unfinished), notes };

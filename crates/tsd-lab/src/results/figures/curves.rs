@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use anyhow::Result;
+use crate::error::Result;
 use plotters::prelude::*;
 
 use tsd_core::method::CurvePanel;

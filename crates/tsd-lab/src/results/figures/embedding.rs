@@ -5,7 +5,7 @@ use std::fmt;
 use std::path::Path;
 use std::str::FromStr;
 
-use anyhow::Result;
+use crate::error::Result;
 use linfa::traits::Transformer;
 use ndarray::{Array1, Array2, Axis};
 use plotters::prelude::*;

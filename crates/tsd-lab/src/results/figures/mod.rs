@@ -9,7 +9,7 @@ pub mod swap;
 
 use std::sync::OnceLock;
 
-use anyhow::{anyhow, Result};
+use crate::error::{LabError, Result};
 use plotters::style::{FontStyle, HSLColor, RGBColor};
 
 /// The font family name figures ask plotters for.
@@ -25,7 +25,7 @@ pub fn register_font() -> Result<()> {
     if ok {
         Ok(())
     } else {
-        Err(anyhow!("the embedded DejaVu Sans font could not be parsed"))
+        Err(LabError::Figure("the embedded DejaVu Sans font could not be parsed".into()))
     }
 }
 
@@ -56,7 +56,7 @@ pub fn colour(i: usize, n: usize) -> RGBColor {
     RGBColor(r, g, b)
 }
 
-/// Converts a plotters drawing error (not `Send + Sync`) into `anyhow`.
+/// Converts a plotters drawing error (not `Send + Sync`) into a [`LabError::Figure`].
 pub(crate) fn drawing<T, E: std::fmt::Display>(result: std::result::Result<T, E>) -> Result<T> {
-    result.map_err(|e| anyhow!("drawing a figure: {e}"))
+    result.map_err(|e| LabError::Figure(e.to_string()))
 }

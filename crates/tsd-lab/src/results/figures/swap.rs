@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use crate::error::{Context, Result};
 use image::{Rgb, RgbImage};
 use ndarray::{Array4, Axis};
 use tch::{Device, Kind, Tensor};
