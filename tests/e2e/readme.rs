@@ -39,11 +39,8 @@ fn sh_blocks(markdown: &str) -> Vec<(String, Vec<String>)> {
     for line in markdown.lines() {
         let fence = line.trim_start().starts_with("```");
         match block.take() {
-            Some((is_sh, lines)) if fence => {
-                if is_sh {
-                    blocks.push((heading.clone(), lines));
-                }
-            }
+            Some((true, lines)) if fence => blocks.push((heading.clone(), lines)),
+            Some((false, _)) if fence => {}
             Some((is_sh, mut lines)) => {
                 lines.push(line.to_string());
                 block = Some((is_sh, lines));
@@ -122,6 +119,15 @@ fn every_tsd_command_in_the_readme_names_a_subcommand_and_flags_its_help_declare
     let help = HelpPages::read(dir.path());
     let expected = ["data", "config", "train", "codes", "probe", "reproduce", "merge"];
     assert!(expected.iter().all(|c| help.names().contains(c)), "tsd --help lists {:?}:\n{}", help.names(), help.top);
+
+    // The checker itself rejects what tsd would reject.
+    let bad = |line: &str| tsd_commands("self-check", &[line.to_string()]).pop().unwrap();
+    assert!(problem(&bad("tsd data --json"), &help).is_none());
+    for wrong in
+        ["tsd nosuch --json", "tsd data --no-such-flag", "tsd config --method=nope", "tsd config --method nope"]
+    {
+        assert!(problem(&bad(wrong), &help).is_some(), "{wrong:?} passed the check");
+    }
 
     // The block of section "What is here" that lists the commands.
     let blocks = sh_blocks(&readme);

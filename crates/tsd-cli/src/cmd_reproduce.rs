@@ -133,9 +133,10 @@ pub fn run(args: &ReproduceArgs) -> Result<()> {
         crate::cmd_merge::print_report(&merged);
     }
     eprintln!(
-        "{} run(s) trained, {} skipped (already finished), {} failed, {} dataset(s) unavailable; wall time {:.1} min",
+        "{} run(s) trained, {} skipped (already finished), {} left to other processes, {} failed, {} dataset(s) unavailable; wall time {:.1} min",
         report.trained,
         report.skipped,
+        report.busy.len(),
         report.failed.len(),
         report.missing.len(),
         started.elapsed().as_secs_f64() / 60.0

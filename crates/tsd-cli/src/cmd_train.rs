@@ -3,11 +3,10 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::Args;
 use tsd_core::{device_name, Budget, DeviceChoice, MethodConfig, MethodId};
 use tsd_data::DatasetKind;
-use tsd_lab::manifest::{command_line, Machine, RunManifest};
 use tsd_lab::pipeline::{train_and_audit, RunRequest, RunSummary};
 use tsd_lab::setup::{apply_overrides, DataRequest};
 use tsd_metrics::{MlpProbeParams, ProbeConfig, ProbeFamily, ProbeOptions};
@@ -92,18 +91,6 @@ pub fn run(args: &TrainArgs) -> Result<()> {
     let splits = data.load()?;
     let device = args.device.resolve()?;
     let out = args.out.clone().unwrap_or_else(|| PathBuf::from(format!("runs/{}-{}", args.dataset, args.method)));
-    std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
-    RunManifest {
-        dataset: args.dataset,
-        method: args.method,
-        seed: config.seed(),
-        quick: false,
-        data,
-        label: splits.train.label_name.clone(),
-        command: command_line(),
-        machine: Machine::current(),
-    }
-    .write(&out)?;
     eprintln!(
         "training {} on {} ({} train / {} val / {} test images) on {}, run folder {}",
         args.method,
@@ -118,7 +105,16 @@ pub fn run(args: &TrainArgs) -> Result<()> {
     if !args.no_mlp_probe {
         probes = probes.with_probe(ProbeConfig::Mlp(MlpProbeParams::default()));
     }
-    let request = RunRequest { config, out: out.clone(), resume: args.resume, quiet: args.quiet, device, probes };
+    let request = RunRequest {
+        config,
+        data,
+        quick: false,
+        out: out.clone(),
+        resume: args.resume,
+        quiet: args.quiet,
+        device,
+        probes,
+    };
     let (_, _, summary) = train_and_audit(&request, &splits)?;
     print_summary(&summary);
     println!("wall time {:.1} s; model, config, log and summary.json in {}", summary.wall_seconds, out.display());

@@ -39,6 +39,14 @@ pub enum LabError {
     /// Drawing a figure failed (plotters' and t-SNE's errors, as text).
     #[error("drawing a figure: {0}")]
     Figure(String),
+    /// A run folder held by another process (see [`crate::run_folder`]).
+    #[error("{dir}: the run folder is being written by {holder}; wait for it to finish, or use another folder")]
+    Busy {
+        /// The run folder.
+        dir: std::path::PathBuf,
+        /// Who holds it (`process 123 (tsd train ...)`).
+        holder: String,
+    },
     /// A request refused before anything was changed (another config in a
     /// run folder, an unusable option), or a value missing where it must be.
     #[error("{0}")]

@@ -7,6 +7,7 @@
 //! - [`error`]: the typed [`LabError`] every function here returns;
 //! - [`pipeline`]: train one run (any registered method) and probe its codes
 //!   into a [`pipeline::RunSummary`];
+//! - [`run_folder`]: one writer per run folder, checks before any write;
 //! - [`setup`]: a run's data request and `--set` overrides;
 //! - [`sweep`], [`budget`], [`manifest`]: the runs of a reproduction sweep,
 //!   what the quick budget means for data and probes, and each run's `run.json`;
@@ -19,6 +20,7 @@ pub mod error;
 pub mod manifest;
 pub mod pipeline;
 pub mod results;
+pub mod run_folder;
 pub mod setup;
 pub mod sweep;
 

@@ -79,16 +79,45 @@ impl RunManifest {
         serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))
     }
 
-    /// Writes `dir/run.json`, refusing a folder whose run loaded its data
-    /// another way (its checkpoint would resume on other data).
+    /// What differs between the run `self` describes and `other` (dataset,
+    /// method, seed, budget, data options), each naming both values; empty
+    /// when `other` may resume this run (the command and machine may change).
+    pub fn differences(&self, other: &RunManifest) -> Vec<String> {
+        fn field<T: PartialEq + std::fmt::Debug>(out: &mut Vec<String>, what: &str, there: &T, now: &T) {
+            if there != now {
+                out.push(format!("{what} ({there:?} there, {now:?} now)"));
+            }
+        }
+        let mut out = Vec::new();
+        field(&mut out, "another dataset", &self.dataset, &other.dataset);
+        field(&mut out, "another method", &self.method.name(), &other.method.name());
+        field(&mut out, "another seed", &self.seed, &other.seed);
+        field(&mut out, "another budget (quick)", &self.quick, &other.quick);
+        let (a, b) = (&self.data, &other.data);
+        let mut data = Vec::new();
+        field(&mut data, "data_dir", &a.data_dir, &b.data_dir);
+        field(&mut data, "split seed", &a.seed, &b.seed);
+        field(&mut data, "val_size", &a.val_size, &b.val_size);
+        field(&mut data, "train_subset", &a.train_subset, &b.train_subset);
+        if a.dataset != b.dataset && self.dataset == other.dataset {
+            field(&mut data, "dataset", &a.dataset, &b.dataset);
+        }
+        if !data.is_empty() {
+            out.push(format!("other data options: {}", data.join(", ")));
+        }
+        out
+    }
+
+    /// Writes `dir/run.json`, refusing a folder whose run differs (see
+    /// [`RunManifest::differences`]): its checkpoint would resume on other data.
     pub fn write(&self, dir: &Path) -> Result<()> {
         if dir.join(MANIFEST_FILE).exists() {
-            let old = RunManifest::read(dir)?;
+            let differences = RunManifest::read(dir)?.differences(self);
             refuse_unless!(
-                old.key() == self.key() && old.data == self.data,
-                "{}: the run was started with other data options ({:?}); use the same options or another --runs folder",
+                differences.is_empty(),
+                "{}: the run there has {}; use the same options or another --runs folder",
                 dir.join(MANIFEST_FILE).display(),
-                old.data
+                differences.join(", ")
             );
         }
         let text = serde_json::to_string_pretty(self)?;
@@ -149,5 +178,6 @@ mod tests {
         let other = RunManifest { data: DataRequest { train_subset: Some(20), ..data }, ..manifest };
         let err = other.write(dir.path()).unwrap_err();
         assert!(err.to_string().contains("other data options"), "{err}");
+        assert!(err.to_string().contains("train_subset (Some(10) there, Some(20) now)"), "{err}");
     }
 }

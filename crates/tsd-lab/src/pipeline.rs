@@ -4,8 +4,6 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use crate::error::refuse_unless;
-use crate::error::{Context, Result};
 use serde::{Deserialize, Serialize};
 use tch::Device;
 use tsd_core::method::TrainedModel;
@@ -13,6 +11,11 @@ use tsd_core::train::{History, RunOptions};
 use tsd_core::{device_name, encode_dataset, reconstruction_mse, Disentangler, MethodConfig, OwnScore, TensorData};
 use tsd_data::{Dataset, Splits};
 use tsd_metrics::{probe_codes, probe_nuisances, LabelledCodes, LeakageReport, NuisanceScores, ProbeOptions};
+
+use crate::error::{Context, Result};
+use crate::manifest::{command_line, Machine, RunManifest};
+use crate::run_folder::RunFolder;
+use crate::setup::DataRequest;
 
 /// File names inside a run folder.
 pub const CONFIG_FILE: &str = "config.toml";
@@ -65,6 +68,10 @@ pub struct RunSummary {
 pub struct RunRequest {
     /// The method and its hyper-parameters.
     pub config: MethodConfig,
+    /// How the data was loaded (recorded in `run.json`, so the run's data can be loaded again).
+    pub data: DataRequest,
+    /// Trained with the quick budget (recorded in `run.json`).
+    pub quick: bool,
     /// Run folder.
     pub out: PathBuf,
     /// Continue from the folder's checkpoint.
@@ -78,12 +85,23 @@ pub struct RunRequest {
 }
 
 /// Trains (or resumes) the run, saves model and config, probes S and Z and
-/// writes `summary.json`. A run whose config differs from the folder's is refused.
+/// writes `summary.json`, holding the run folder for the whole time (see
+/// [`RunFolder::open`]: another writer, or a run of other options, is refused
+/// before anything is written).
 pub fn train_and_audit(request: &RunRequest, splits: &Splits) -> Result<(TrainedModel, History, RunSummary)> {
     let started = Instant::now();
     let out = &request.out;
-    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
-    check_or_write_config(&request.config, &out.join(CONFIG_FILE), request.resume)?;
+    let manifest = RunManifest {
+        dataset: request.data.dataset,
+        method: request.config.method(),
+        seed: request.config.seed(),
+        quick: request.quick,
+        data: request.data.clone(),
+        label: splits.train.label_name.clone(),
+        command: command_line(),
+        machine: Machine::current(),
+    };
+    let _folder = RunFolder::open(out, &manifest, &request.config, request.resume)?;
     if request.device.is_cuda() && !request.quiet {
         eprintln!("note: training on CUDA is not bit-reproducible (same seed, different weights); --device cpu is");
     }
@@ -111,20 +129,6 @@ pub fn train_and_audit(request: &RunRequest, splits: &Splits) -> Result<(Trained
     let path = out.join(SUMMARY_FILE);
     tsd_core::common::checkpoint::write_atomic(&path, serde_json::to_string_pretty(&summary)?.as_bytes())?;
     Ok((model, history, summary))
-}
-
-/// Refuses to resume a run with another config than the one it started with.
-fn check_or_write_config(config: &MethodConfig, path: &Path, resume: bool) -> Result<()> {
-    if resume && path.exists() {
-        refuse_unless!(
-            config.matches_file(path)?,
-            "{}: the run was started with another config; resume with the same options",
-            path.display()
-        );
-        return Ok(());
-    }
-    config.save(path)?;
-    Ok(())
 }
 
 /// Probes of S and of Z: label probes fitted on train codes, scored on test codes,

@@ -8,13 +8,12 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use crate::error::refuse_unless;
-use crate::error::{Context, Result};
+use crate::error::{Context, LabError, Result};
 use tch::Device;
 use tsd_core::{Budget, MethodConfig, MethodId};
 use tsd_data::{DatasetKind, Splits};
 
 use crate::budget;
-use crate::manifest::{command_line, Machine, RunManifest};
 use crate::pipeline::{train_and_audit, RunRequest, RunSummary, CONFIG_FILE, SUMMARY_FILE};
 use crate::setup::{apply_overrides, DataRequest};
 
@@ -164,6 +163,8 @@ pub struct SweepReport {
     pub failed: Vec<String>,
     /// Datasets whose files are missing (runs left out).
     pub missing: Vec<DatasetKind>,
+    /// Runs left to another process that was training them.
+    pub busy: Vec<String>,
 }
 
 /// Number of runs `options` plans (after sharding).
@@ -201,6 +202,11 @@ pub fn run(options: &SweepOptions, progress: &dyn SweepProgress) -> Result<Sweep
             }
             Ok(None) => {
                 report.skipped += 1;
+                progress.run_done(None);
+            }
+            Err(LabError::Busy { holder, .. }) => {
+                progress.line(&format!("   left to {holder}, which is training it"));
+                report.busy.push(format!("{key}: {holder}"));
                 progress.run_done(None);
             }
             Err(e) => {
@@ -273,20 +279,10 @@ fn run_one(
         *cache = Some((request.clone(), request.load()?));
     }
     let splits = &cache.as_ref().expect("loaded above").1;
-    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    let manifest = RunManifest {
-        dataset: key.dataset,
-        method: key.method,
-        seed: key.seed,
-        quick: key.quick,
-        data: request,
-        label: splits.train.label_name.clone(),
-        command: command_line(),
-        machine: Machine::current(),
-    };
-    manifest.write(&dir)?;
     let run = RunRequest {
         config,
+        data: request,
+        quick: key.quick,
         out: dir,
         resume: true,
         quiet: options.quiet,

@@ -50,7 +50,7 @@ impl Schedule {
         match *self {
             Schedule::EveryBatch => true,
             Schedule::Released { every_batch, every_epoch } => {
-                epoch % every_epoch.max(1) == 0 && batch % every_batch.max(1) == 0
+                epoch.is_multiple_of(every_epoch.max(1)) && batch.is_multiple_of(every_batch.max(1))
             }
         }
     }
