@@ -47,7 +47,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let mut model = TwoStepModel::new(config, spec, device);
         let mut trainer = TwoStepTrainer::new(&mut model, &train_set, &val_set);
         let dir = tempfile::tempdir()?;
-        let history = train::fit(&mut trainer, &RunOptions { dir: dir.path().into(), resume: false, quiet: true })?;
+        let history = train::fit(&mut trainer, &RunOptions { quiet: true, ..RunOptions::new(dir.path()) })?;
         for record in &history.records {
             let name = if record.phase == "step1" { "step1" } else { label };
             let rate = record.get("samples_per_s").unwrap_or(f64::NAN);

@@ -20,7 +20,7 @@
 //! let mut config = two_step.preset("mnist", Budget::Full)?;
 //! config.set("step1.epochs", "1")?;
 //! config.set("step2.epochs", "1")?;
-//! let run = RunOptions { dir: "runs/example".into(), resume: false, quiet: false };
+//! let run = RunOptions::new("runs/example");
 //! let (model, _history) = config.train(&splits, tch::Device::Cpu, &run)?;
 //! model.save(std::path::Path::new("runs/example/model.safetensors"))?;
 //! # Ok::<(), Box<dyn std::error::Error>>(())

@@ -1,6 +1,7 @@
 //! Train a method on a dataset into a run folder, then measure its codes with
 //! fresh probes fitted on train codes and scored on held-out test codes.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -48,7 +49,9 @@ pub struct RunSummary {
     pub test_images: usize,
     /// Epochs over all phases.
     pub epochs: usize,
-    /// Wall time of training and probing, seconds.
+    /// Wall time of training and probing, seconds: over every segment of a
+    /// resumed run (the epochs trained before the last resume count with
+    /// their own time).
     pub wall_seconds: f64,
     /// Mean squared reconstruction error on the test set, in the model's input scaling.
     pub test_reconstruction_mse: f64,
@@ -105,7 +108,11 @@ pub fn train_and_audit(request: &RunRequest, splits: &Splits) -> Result<(Trained
     if request.device.is_cuda() && !request.quiet {
         eprintln!("note: training on CUDA is not bit-reproducible (same seed, different weights); --device cpu is");
     }
-    let run = RunOptions { dir: out.clone(), resume: request.resume, quiet: request.quiet };
+    let identity = BTreeMap::from([
+        ("config".to_string(), request.config.to_toml()?),
+        ("data".to_string(), serde_json::to_string(&request.data)?),
+    ]);
+    let run = RunOptions { dir: out.clone(), resume: request.resume, quiet: request.quiet, identity };
     let (model, history) = request.config.train(splits, request.device, &run)?;
     model.save(&out.join(MODEL_FILE))?;
     if !request.quiet {
@@ -120,7 +127,7 @@ pub fn train_and_audit(request: &RunRequest, splits: &Splits) -> Result<(Trained
         train_images: splits.train.len(),
         test_images: splits.test.len(),
         epochs: request.config.total_epochs(),
-        wall_seconds: started.elapsed().as_secs_f64(),
+        wall_seconds: history.earlier_seconds() + started.elapsed().as_secs_f64(),
         test_reconstruction_mse: test_reconstruction_mse(model.disentangler(), &splits.test),
         own_networks: model.own_scores(&splits.test),
         s,

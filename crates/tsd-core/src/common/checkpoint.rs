@@ -1,5 +1,10 @@
 //! Safetensors files written atomically (temporary file, then rename), with a
 //! string metadata map. Loadable from PyTorch with `safetensors.torch.load_file`.
+//!
+//! Each file carries a CRC-32 of its tensors (metadata `checksum`), checked
+//! when it is loaded, so a damaged file is an error naming it rather than
+//! wrong weights; and its metadata is written in sorted key order, so the
+//! same tensors and metadata always give the same bytes.
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
@@ -34,7 +39,45 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     write().map_err(|e| CoreError::io(path, e))
 }
 
-/// Saves f32 tensors and metadata to a safetensors file, atomically.
+/// Metadata key of the tensors' checksum.
+const CHECKSUM_KEY: &str = "checksum";
+
+/// CRC-32 of tensors (name, shape and little-endian f32 bytes), in name order.
+fn checksum<'a>(tensors: impl Iterator<Item = (&'a str, &'a [usize], &'a [u8])>) -> String {
+    let mut sorted: Vec<_> = tensors.collect();
+    sorted.sort_by(|a, b| a.0.cmp(b.0));
+    let mut crc = crc32fast::Hasher::new();
+    for (name, shape, bytes) in sorted {
+        crc.update(name.as_bytes());
+        for d in shape {
+            crc.update(&(*d as u64).to_le_bytes());
+        }
+        crc.update(bytes);
+    }
+    format!("crc32:{:08x}", crc.finalize())
+}
+
+/// Rewrites the JSON header of serialised safetensors `bytes` with its
+/// `__metadata__` keys sorted (safetensors writes them in hash order); the
+/// header keeps its length.
+fn sort_metadata(bytes: &mut [u8], path: &Path) -> Result<()> {
+    let n = u64::from_le_bytes(bytes[..8].try_into().expect("8 bytes")) as usize;
+    let header = &mut bytes[8..8 + n];
+    let mut json: serde_json::Value = serde_json::from_slice(header).map_err(|e| bad(path, format!("header: {e}")))?;
+    if let Some(serde_json::Value::Object(meta)) = json.get_mut("__metadata__") {
+        meta.sort_keys();
+    }
+    let text = serde_json::to_vec(&json).map_err(|e| bad(path, format!("header: {e}")))?;
+    if text.len() > n {
+        return Err(bad(path, "header grew when its metadata was sorted".into()));
+    }
+    header[..text.len()].copy_from_slice(&text);
+    header[text.len()..].fill(b' ');
+    Ok(())
+}
+
+/// Saves f32 tensors and metadata to a safetensors file, atomically, with
+/// their checksum.
 pub fn save(path: &Path, tensors: &[(String, Tensor)], metadata: &BTreeMap<String, String>) -> Result<()> {
     let mut buffers = Vec::with_capacity(tensors.len());
     for (name, tensor) in tensors {
@@ -52,18 +95,45 @@ pub fn save(path: &Path, tensors: &[(String, Tensor)], metadata: &BTreeMap<Strin
                 .map_err(|e| bad(path, format!("{e:?}")))
         })
         .collect::<Result<Vec<_>>>()?;
-    let info: HashMap<String, String> = metadata.clone().into_iter().collect();
-    let bytes = safetensors::serialize(views, &Some(info)).map_err(|e| bad(path, format!("{e:?}")))?;
+    let mut info: HashMap<String, String> = metadata.clone().into_iter().collect();
+    let sum = checksum(buffers.iter().map(|(n, shape, bytes)| (n.as_str(), shape.as_slice(), bytes.as_slice())));
+    info.insert(CHECKSUM_KEY.into(), sum);
+    let mut bytes = safetensors::serialize(views, &Some(info)).map_err(|e| bad(path, format!("{e:?}")))?;
+    sort_metadata(&mut bytes, path)?;
     write_atomic(path, &bytes)
 }
 
-/// Loads every tensor (as f32 on `device`) and the metadata of a safetensors file.
+/// Loads every tensor (as f32 on `device`) and the metadata of a safetensors
+/// file, checking its checksum when it has one (files of older versions do not).
 pub fn load(path: &Path, device: Device) -> Result<(TensorMap, BTreeMap<String, String>)> {
     let bytes = std::fs::read(path).map_err(|e| CoreError::io(path, e))?;
-    let (_, header) =
-        SafeTensors::read_metadata(&bytes).map_err(|e| bad(path, format!("not a safetensors file: {e:?}")))?;
-    let metadata = header.metadata().clone().unwrap_or_default().into_iter().collect();
-    let file = SafeTensors::deserialize(&bytes).map_err(|e| bad(path, format!("not a safetensors file: {e:?}")))?;
+    let damaged = |e: safetensors::SafeTensorError| {
+        bad(
+            path,
+            format!(
+                "not a complete safetensors file ({e:?}): it is truncated or damaged; delete it to start again \
+                 (for a run's checkpoint.safetensors: the run restarts from its first epoch)"
+            ),
+        )
+    };
+    let (_, header) = SafeTensors::read_metadata(&bytes).map_err(damaged)?;
+    let mut metadata: BTreeMap<String, String> = header.metadata().clone().unwrap_or_default().into_iter().collect();
+    let file = SafeTensors::deserialize(&bytes).map_err(damaged)?;
+    if let Some(expected) = metadata.remove(CHECKSUM_KEY) {
+        let views = file.tensors();
+        let shapes: Vec<(String, Vec<usize>, &[u8])> =
+            views.iter().map(|(n, v)| (n.clone(), v.shape().to_vec(), v.data())).collect();
+        let found = checksum(shapes.iter().map(|(n, s, b)| (n.as_str(), s.as_slice(), *b)));
+        if found != expected {
+            return Err(bad(
+                path,
+                format!(
+                    "the tensors do not match their checksum ({found}, stored {expected}): the file is damaged; \
+                     delete it to start again (for a run's checkpoint.safetensors: the run restarts from its first epoch)"
+                ),
+            ));
+        }
+    }
     let mut tensors = TensorMap::new();
     for (name, view) in file.tensors() {
         if view.dtype() != Dtype::F32 {

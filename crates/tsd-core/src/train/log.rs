@@ -86,6 +86,10 @@ impl fmt::Display for EpochRecord {
 pub struct History {
     /// The epochs.
     pub records: Vec<EpochRecord>,
+    /// How many of them were trained before this process resumed the run
+    /// (0 for a fresh run).
+    #[serde(default, skip)]
+    pub resumed: usize,
 }
 
 impl History {
@@ -97,6 +101,11 @@ impl History {
     /// The records of one phase.
     pub fn phase<'a>(&'a self, phase: &'a str) -> impl Iterator<Item = &'a EpochRecord> + 'a {
         self.records.iter().filter(move |r| r.phase == phase)
+    }
+
+    /// Seconds of the epochs trained before this process resumed the run.
+    pub fn earlier_seconds(&self) -> f64 {
+        self.records[..self.resumed.min(self.records.len())].iter().map(|r| r.seconds).sum()
     }
 
     /// Every epoch's figures as the trainer's type `F`, in order.
@@ -111,9 +120,8 @@ impl History {
 
     /// Parses [`History::to_json`]'s output read from `path`.
     pub fn from_json(text: &str, path: &Path) -> Result<Self> {
-        serde_json::from_str(text).map(|records| History { records }).map_err(|e| CoreError::BadCheckpoint {
-            path: path.to_path_buf(),
-            problem: format!("training history: {e}"),
+        serde_json::from_str(text).map(|records| History { records, resumed: 0 }).map_err(|e| {
+            CoreError::BadCheckpoint { path: path.to_path_buf(), problem: format!("training history: {e}") }
         })
     }
 

@@ -55,7 +55,21 @@ pub struct RunOptions {
     pub resume: bool,
     /// Hide progress bars and per-epoch lines.
     pub quiet: bool,
+    /// What the run is (e.g. `config` = its TOML, `data` = its data options):
+    /// stored in every checkpoint, and a resume from a checkpoint of another
+    /// run is refused, naming what differs. Empty: no check.
+    pub identity: BTreeMap<String, String>,
 }
+
+impl RunOptions {
+    /// A fresh run in `dir`, progress shown, no identity.
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        RunOptions { dir: dir.into(), resume: false, quiet: false, identity: BTreeMap::new() }
+    }
+}
+
+/// Metadata prefix of a checkpoint's [`RunOptions::identity`].
+const IDENTITY_PREFIX: &str = "run/";
 
 /// Per-epoch helpers handed to [`Trainable::train_epoch`].
 #[derive(Debug)]
@@ -157,10 +171,12 @@ pub fn fit<T: Trainable + ?Sized>(model: &mut T, run: &RunOptions) -> Result<His
             });
         }
         let (tensors, meta) = checkpoint::load(&ckpt_path, tch::Device::Cpu)?;
+        check_identity(&meta, &run.identity, &ckpt_path)?;
         model.load_state(&tensors, &ckpt_path)?;
         phase = meta_usize(&meta, "phase", &ckpt_path)?;
         epoch = meta_usize(&meta, "epoch", &ckpt_path)?;
         history = History::from_json(meta.get("history").map(String::as_str).unwrap_or("[]"), &ckpt_path)?;
+        history.resumed = history.records.len();
         if !run.quiet {
             eprintln!("resuming from {} (phase {}, epoch {})", ckpt_path.display(), phase + 1, epoch);
         }
@@ -178,13 +194,16 @@ pub fn fit<T: Trainable + ?Sized>(model: &mut T, run: &RunOptions) -> Result<His
             }
             history.push(record);
             epoch += 1;
-            save_state(model, &ckpt_path, phase, epoch, &history)?;
+            // The log first: a kill between the two leaves a log one epoch
+            // ahead of the checkpoint, which the resumed epoch rewrites,
+            // never a checkpoint whose epoch the log lacks.
             history.write_csv(&log_path)?;
+            save_state(model, &ckpt_path, phase, epoch, &history, &run.identity)?;
         }
         model.end_phase(phase)?;
         phase += 1;
         epoch = 0;
-        save_state(model, &ckpt_path, phase, epoch, &history)?;
+        save_state(model, &ckpt_path, phase, epoch, &history, &run.identity)?;
     }
     Ok(history)
 }
@@ -195,13 +214,75 @@ fn save_state<T: Trainable + ?Sized>(
     phase: usize,
     epoch: usize,
     history: &History,
+    identity: &BTreeMap<String, String>,
 ) -> Result<()> {
-    let meta = BTreeMap::from([
+    let mut meta = BTreeMap::from([
         ("phase".to_string(), phase.to_string()),
         ("epoch".to_string(), epoch.to_string()),
         ("history".to_string(), history.to_json()),
     ]);
+    meta.extend(identity.iter().map(|(k, v)| (format!("{IDENTITY_PREFIX}{k}"), v.clone())));
     checkpoint::save(path, &model.state(), &meta)
+}
+
+/// Refuses a checkpoint written for another run than `identity` describes
+/// (checkpoints without an identity, from older versions, are accepted).
+fn check_identity(meta: &BTreeMap<String, String>, identity: &BTreeMap<String, String>, path: &Path) -> Result<()> {
+    let mut differences = Vec::new();
+    for (key, now) in identity {
+        let Some(there) = meta.get(&format!("{IDENTITY_PREFIX}{key}")) else { continue };
+        if there != now {
+            differences.push(match toml_differences(there, now) {
+                Some(fields) if !fields.is_empty() => format!("{key}: {}", fields.join(", ")),
+                _ => format!("{key} differs"),
+            });
+        }
+    }
+    if differences.is_empty() {
+        return Ok(());
+    }
+    Err(CoreError::BadCheckpoint {
+        path: path.to_path_buf(),
+        problem: format!(
+            "the checkpoint was written by another run ({}); resume it with that run's options, \
+             or delete it to train this run from its first epoch",
+            differences.join("; ")
+        ),
+    })
+}
+
+/// The dotted keys whose values differ between two TOML texts, as
+/// `key: A there, B now` (`None` when either is not TOML).
+fn toml_differences(there: &str, now: &str) -> Option<Vec<String>> {
+    fn flatten(prefix: &str, value: &toml::Value, out: &mut BTreeMap<String, String>) {
+        match value {
+            toml::Value::Table(t) => {
+                for (k, v) in t {
+                    let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+                    flatten(&key, v, out);
+                }
+            }
+            other => {
+                out.insert(prefix.to_string(), other.to_string());
+            }
+        }
+    }
+    let parse = |text: &str| -> Option<BTreeMap<String, String>> {
+        let mut out = BTreeMap::new();
+        flatten("", &toml::Value::Table(text.parse().ok()?), &mut out);
+        Some(out)
+    };
+    let (a, b) = (parse(there)?, parse(now)?);
+    let keys: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+    Some(
+        keys.into_iter()
+            .filter(|k| a.get(*k) != b.get(*k))
+            .map(|k| {
+                let show = |v: Option<&String>| v.cloned().unwrap_or_else(|| "nothing".into());
+                format!("{k}: {} there, {} now", show(a.get(k)), show(b.get(k)))
+            })
+            .collect(),
+    )
 }
 
 fn meta_usize(meta: &BTreeMap<String, String>, key: &str, path: &Path) -> Result<usize> {

@@ -170,8 +170,10 @@ mod tests {
 
     #[test]
     fn epochs_count_across_phases_and_gaps_stay_gaps() {
-        let history =
-            History { records: vec![step1(0, 0.5), step1(1, 0.7), step2(0, Some(2.0), 0.3), step2(1, None, 0.2)] };
+        let history = History {
+            records: vec![step1(0, 0.5), step1(1, 0.7), step2(0, Some(2.0), 0.3), step2(1, None, 0.2)],
+            resumed: 0,
+        };
         let all = series(&TwoStep::curves(), &history).unwrap();
         let find = |name: &str| all.iter().find(|s| s.name == name).unwrap_or_else(|| panic!("no {name}"));
         assert_eq!(find("step1 acc").points, vec![(1.0, 0.5), (2.0, 0.7)]);

@@ -18,7 +18,7 @@ pub fn data() -> Splits {
 
 /// Run options in `dir` (progress shown when `TSD_TEST_VERBOSE` is set).
 pub fn run(dir: &Path, resume: bool) -> RunOptions {
-    RunOptions { dir: dir.to_path_buf(), resume, quiet: std::env::var_os("TSD_TEST_VERBOSE").is_none() }
+    RunOptions { resume, quiet: std::env::var_os("TSD_TEST_VERBOSE").is_none(), ..RunOptions::new(dir) }
 }
 
 /// The figure `key` of every epoch of `phase`.
