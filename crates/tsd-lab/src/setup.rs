@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use crate::error::{Context, LabError, Result};
+use crate::error::{refuse_unless, Context, LabError, Result};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -41,7 +41,9 @@ impl DataRequest {
     }
 
     /// Loads the splits, keeping a seeded random `train_subset` of the training images.
+    /// A subset of no image is refused before anything is loaded.
     pub fn load(&self) -> Result<Splits> {
+        refuse_unless!(self.train_subset != Some(0), "--train-subset 0 leaves no training image: give at least 1");
         let mut splits = tsd_data::load(self.dataset, &self.load_options())?;
         if let Some(n) = self.train_subset.filter(|&n| n < splits.train.len()) {
             let mut indices: Vec<usize> = (0..splits.train.len()).collect();
@@ -105,5 +107,18 @@ mod tests {
             let err = apply_overrides(&mut config, &[bad.to_string()]).unwrap_err();
             assert!(err.chain().contains(bad), "{}", err.chain());
         }
+    }
+
+    #[test]
+    fn train_subset_0_is_refused_before_loading_anything() {
+        let request = DataRequest {
+            dataset: tsd_data::DatasetKind::Mnist,
+            data_dir: Some("/nonexistent".into()),
+            seed: 0,
+            val_size: None,
+            train_subset: Some(0),
+        };
+        let err = request.load().unwrap_err();
+        assert!(err.to_string().contains("--train-subset 0"), "{err}");
     }
 }

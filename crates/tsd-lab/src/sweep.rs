@@ -14,7 +14,7 @@ use tsd_core::{Budget, MethodConfig, MethodId};
 use tsd_data::{DatasetKind, Splits};
 
 use crate::budget;
-use crate::pipeline::{train_and_audit, RunRequest, RunSummary, CONFIG_FILE, SUMMARY_FILE};
+use crate::pipeline::{read_summary, train_and_audit, RunRequest, RunSummary, CONFIG_FILE, SUMMARY_FILE};
 use crate::setup::{apply_overrides, DataRequest};
 
 /// One run of a sweep.
@@ -263,8 +263,15 @@ fn run_one(
             "{} finished with another config than the one asked for now; use another --runs folder",
             dir.display()
         );
-        progress.line(&format!("   finished before: re-using {}", dir.join(SUMMARY_FILE).display()));
-        return Ok(None);
+        match read_summary(&dir) {
+            Ok(_) => {
+                progress.line(&format!("   finished before: re-using {}", dir.join(SUMMARY_FILE).display()));
+                return Ok(None);
+            }
+            // A damaged summary: the finished checkpoint resumes with no
+            // epoch to train, and the codes are probed again.
+            Err(e) => progress.line(&format!("   {}; probing the trained model again", e.chain())),
+        }
     }
     let request = DataRequest {
         dataset: key.dataset,

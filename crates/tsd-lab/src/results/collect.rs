@@ -30,8 +30,10 @@ pub struct RunRecord {
 pub struct Collected {
     /// Finished runs (with `summary.json`), ordered by budget, dataset, method, seed.
     pub finished: Vec<RunRecord>,
-    /// Run folders with a manifest but no `summary.json` yet.
+    /// Run folders with a manifest but no (readable) `summary.json` yet.
     pub unfinished: Vec<PathBuf>,
+    /// Run folders left out because their `summary.json` does not read, with why.
+    pub damaged: Vec<String>,
 }
 
 /// Reads every run folder `<runs>/<dataset>/<method>/<run>` holding a `run.json`.
@@ -39,7 +41,13 @@ pub fn collect(runs: &Path) -> Result<Collected> {
     let mut collected = Collected::default();
     for dir in run_dirs(runs)? {
         if dir.join(SUMMARY_FILE).exists() {
-            collected.finished.push(read_run(&dir)?);
+            match read_summary(&dir) {
+                Ok(summary) => collected.finished.push(read_run(&dir, summary)?),
+                Err(e) => {
+                    collected.damaged.push(format!("{} left out: {}", dir.display(), e.chain()));
+                    collected.unfinished.push(dir);
+                }
+            }
         } else {
             collected.unfinished.push(dir);
         }
@@ -74,13 +82,13 @@ fn run_dirs(runs: &Path) -> Result<Vec<PathBuf>> {
     Ok(found)
 }
 
-/// Reads one finished run folder.
-fn read_run(dir: &Path) -> Result<RunRecord> {
+/// Reads one finished run folder, whose `summary` was read already.
+fn read_run(dir: &Path, summary: RunSummary) -> Result<RunRecord> {
     let config_path = dir.join(CONFIG_FILE);
     Ok(RunRecord {
         dir: dir.to_path_buf(),
         manifest: RunManifest::read(dir)?,
-        summary: read_summary(dir)?,
+        summary,
         config_toml: std::fs::read_to_string(&config_path)
             .with_context(|| format!("reading {}", config_path.display()))?,
         log: History::read_csv(&dir.join(LOG_FILE))?,

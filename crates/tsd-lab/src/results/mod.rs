@@ -78,8 +78,12 @@ pub struct MergeReport {
 pub fn merge(options: &MergeOptions, stage: &mut dyn FnMut(&str)) -> Result<MergeReport> {
     stage("reading run folders");
     let collected = collect::collect(&options.runs)?;
-    let mut report =
-        MergeReport { runs: collected.finished.len(), unfinished: collected.unfinished, ..Default::default() };
+    let mut report = MergeReport {
+        runs: collected.finished.len(),
+        unfinished: collected.unfinished,
+        warnings: collected.damaged,
+        ..Default::default()
+    };
     for quick in [false, true] {
         let group: Vec<&RunRecord> = collected.finished.iter().filter(|r| r.manifest.quick == quick).collect();
         if group.is_empty() {
