@@ -77,11 +77,40 @@ fn main() -> ExitCode {
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("error: {err}");
-            for cause in err.chain().skip(1) {
-                eprintln!("  caused by: {cause}");
-            }
+            eprint!("{}", error_text(&err));
             ExitCode::FAILURE
         }
+    }
+}
+
+/// `err` and its causes for a human, one per line; a cause whose text the
+/// line before already shows (errors that print their source) is left out.
+fn error_text(err: &anyhow::Error) -> String {
+    let mut shown = err.to_string();
+    let mut text = format!("error: {shown}\n");
+    for cause in err.chain().skip(1) {
+        let line = cause.to_string();
+        if !shown.contains(&line) {
+            text.push_str(&format!("  caused by: {line}\n"));
+            shown = line;
+        }
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_error_line_is_printed_once() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "No such file");
+        #[derive(Debug, thiserror::Error)]
+        #[error("cannot read: {0}")]
+        struct Wrapper(#[source] std::io::Error);
+        let err = anyhow::Error::new(Wrapper(io)).context("/x.csv: cannot read: No such file");
+        assert_eq!(error_text(&err), "error: /x.csv: cannot read: No such file\n");
+        let err = anyhow::Error::new(std::io::Error::other("No such file")).context("reading run.json");
+        assert_eq!(error_text(&err), "error: reading run.json\n  caused by: No such file\n");
     }
 }
