@@ -62,8 +62,23 @@ fn ensure_passive_omp_threads() {
     }
 }
 
+/// Ctrl-C or SIGTERM asks training to stop at the next batch (tsd-core's
+/// stop flag; every finished epoch is in the checkpoint, and the error says
+/// how to resume); a second one ends the process at once.
+fn stop_on_signals() {
+    let flag = tsd_core::train::stop_flag();
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        let registered = signal_hook::flag::register_conditional_shutdown(signal, 130, flag.clone())
+            .and_then(|_| signal_hook::flag::register(signal, flag.clone()));
+        if let Err(e) = registered {
+            eprintln!("warning: cannot handle signal {signal} ({e}); it will end tsd at once");
+        }
+    }
+}
+
 fn main() -> ExitCode {
     ensure_passive_omp_threads();
+    stop_on_signals();
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Data(args) => cmd_data::run(&args),

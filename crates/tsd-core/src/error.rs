@@ -46,6 +46,14 @@ pub enum CoreError {
         /// Its value.
         value: f64,
     },
+    /// Training was asked to stop (Ctrl-C, SIGTERM); the checkpoint holds every finished epoch.
+    #[error("stopped at {phase} epoch {}: every finished epoch is in the checkpoint; run the same command with --resume to continue", epoch + 1)]
+    Stopped {
+        /// Training phase.
+        phase: String,
+        /// Epoch (0-based) that was under way (or next, when stopped between epochs).
+        epoch: usize,
+    },
     /// Data does not fit the model (wrong image shape, label out of range...).
     #[error("data: {0}")]
     Data(String),

@@ -204,6 +204,8 @@ pub fn run(options: &SweepOptions, progress: &dyn SweepProgress) -> Result<Sweep
                 report.skipped += 1;
                 progress.run_done(None);
             }
+            // A stop (Ctrl-C) ends the sweep: the runs after it would stop at once.
+            Err(e @ LabError::Core(tsd_core::CoreError::Stopped { .. })) => return Err(e),
             Err(LabError::Busy { holder, .. }) => {
                 progress.line(&format!("   left to {holder}, which is training it"));
                 report.busy.push(format!("{key}: {holder}"));

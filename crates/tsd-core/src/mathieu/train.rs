@@ -180,7 +180,7 @@ impl Trainable for MathieuTrainer<'_> {
                 *sum += v * nf;
             }
             seen += n as usize;
-            bar.inc(1);
+            bar.inc(1)?;
             bar.set_message(format!(
                 "rec {:.4} swap {:.4} D acc {:.3}",
                 sums[0] / seen as f64,

@@ -7,6 +7,8 @@ mod log;
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -94,7 +96,14 @@ impl EpochContext {
             .progress_chars("=> ");
         bar.set_style(style);
         bar.set_prefix(format!("{} epoch {}/{}", self.phase, self.epoch + 1, self.epochs));
-        Progress { bar, to_log, last_line: Instant::now(), message: String::new() }
+        Progress {
+            bar,
+            to_log,
+            last_line: Instant::now(),
+            message: String::new(),
+            phase: self.phase,
+            epoch: self.epoch,
+        }
     }
 
     /// An error unless `value` is finite.
@@ -112,6 +121,13 @@ impl EpochContext {
     }
 }
 
+/// Set (by a signal handler of the binary, or by a notebook) to stop training
+/// at the next batch; every epoch finished before is in the checkpoint.
+pub fn stop_flag() -> &'static Arc<AtomicBool> {
+    static STOP: OnceLock<Arc<AtomicBool>> = OnceLock::new();
+    STOP.get_or_init(|| Arc::new(AtomicBool::new(false)))
+}
+
 /// How often [`Progress`] writes a line when stderr is not a terminal.
 pub const LOG_INTERVAL: std::time::Duration = std::time::Duration::from_secs(30);
 
@@ -122,11 +138,19 @@ pub struct Progress {
     to_log: bool,
     last_line: Instant,
     message: String,
+    phase: &'static str,
+    epoch: usize,
 }
 
 impl Progress {
-    /// One more batch done.
-    pub fn inc(&mut self, batches: u64) {
+    /// One more batch done; an error when a stop was asked for
+    /// ([`stop_flag`]): the epoch's work so far is dropped, and the last
+    /// checkpoint (the previous epoch) is where a resume starts.
+    pub fn inc(&mut self, batches: u64) -> Result<()> {
+        if stop_flag().load(Ordering::Relaxed) {
+            self.bar.finish_and_clear();
+            return Err(CoreError::Stopped { phase: self.phase.to_string(), epoch: self.epoch });
+        }
         self.bar.inc(batches);
         if self.to_log && self.last_line.elapsed() >= LOG_INTERVAL {
             self.last_line = Instant::now();
@@ -138,6 +162,7 @@ impl Progress {
                 self.message
             );
         }
+        Ok(())
     }
 
     /// The figures shown beside the bar.
@@ -199,6 +224,9 @@ pub fn fit<T: Trainable + ?Sized>(model: &mut T, run: &RunOptions) -> Result<His
             // never a checkpoint whose epoch the log lacks.
             history.write_csv(&log_path)?;
             save_state(model, &ckpt_path, phase, epoch, &history, &run.identity)?;
+            if stop_flag().load(Ordering::Relaxed) {
+                return Err(CoreError::Stopped { phase: name.to_string(), epoch });
+            }
         }
         model.end_phase(phase)?;
         phase += 1;

@@ -122,7 +122,7 @@ impl<'a> TwoStepTrainer<'a> {
             loss_sum += value * n as f64;
             hits += correct(&logits.detach(), &y);
             seen += n;
-            bar.inc(1);
+            bar.inc(1)?;
             bar.set_message(format!("loss {:.4} acc {:.3}", loss_sum / seen as f64, hits / seen as f64));
         }
         bar.finish_and_clear();
@@ -175,7 +175,7 @@ impl<'a> TwoStepTrainer<'a> {
             adv_loss_sum += adv_loss * n as f64;
             adv_hits += correct(&tch::no_grad(|| m.adversary.forward_t(&z_fixed, false)), &y);
             seen += n;
-            bar.inc(1);
+            bar.inc(1)?;
             bar.set_message(format!(
                 "adv loss {:.3} adv acc {:.3} rec {:.4}",
                 adv_loss_sum / seen as f64,
