@@ -41,7 +41,7 @@ fn read_json(path: &Path) -> Value {
 fn codes_exports_s_and_z_of_a_trained_run_and_probe_reads_them_back() {
     let dir = tempfile::tempdir().unwrap();
     write_small_mnist(dir.path());
-    // An absolute --data-dir, so that the run can be exported from another folder (see the ignored test below).
+    // An absolute --data-dir (a relative one works too: see the test below).
     let data_dir = dir.path().to_str().unwrap();
     let train: Vec<&str> =
         TINY_TRAIN.iter().map(|&a| if a == "." { data_dir } else { a }).chain(["--out", "run"]).collect();
@@ -99,12 +99,11 @@ fn codes_exports_s_and_z_of_a_trained_run_and_probe_reads_them_back() {
     assert!(msg.contains("no-model") && msg.contains("model.safetensors"), "{msg}");
 }
 
-/// `run.json` records `--data-dir` as given; `tsd codes` resolves a relative
-/// one against its own working folder, not the one `tsd train` ran in, and
-/// has no `--data-dir` to override it, so a run trained with `--data-dir .`
-/// cannot be exported from anywhere else.
+/// A run trained with a relative `--data-dir` exports from another folder:
+/// `run.json` records the data folder as an absolute path (it recorded
+/// `--data-dir` as typed, which `tsd codes` then resolved against its own
+/// working folder). `tsd codes --data-dir` overrides it.
 #[test]
-#[ignore = "CLI bug: tsd codes resolves a run's relative --data-dir against its own working folder"]
 fn codes_exports_a_run_trained_with_a_relative_data_dir_from_another_folder() {
     let dir = tempfile::tempdir().unwrap();
     write_small_mnist(dir.path());
@@ -115,6 +114,10 @@ fn codes_exports_a_run_trained_with_a_relative_data_dir_from_another_folder() {
     let run = dir.path().join("run");
     tsd_ok(elsewhere.path(), &["codes", "--run", run.to_str().unwrap(), "--out", "codes", "--device", "cpu"]);
     check_codes(&elsewhere.path().join("codes/s_test.csv"), 400);
+    let data_dir = dir.path().to_str().unwrap();
+    let args = ["codes", "--run", run.to_str().unwrap(), "--out", "again", "--device", "cpu", "--data-dir", data_dir];
+    tsd_ok(elsewhere.path(), &args);
+    check_codes(&elsewhere.path().join("again/s_test.csv"), 400);
 }
 
 #[test]

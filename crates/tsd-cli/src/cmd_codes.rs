@@ -20,11 +20,17 @@ pub struct CodesArgs {
     /// auto, cpu or cuda.
     #[arg(long, default_value = "auto")]
     device: DeviceChoice,
+    /// Folder holding the datasets (overrides the one the run recorded, e.g. on another machine).
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
 }
 
 /// Runs `tsd codes`: loads the run's data exactly as it was loaded for training.
 pub fn run(args: &CodesArgs) -> Result<()> {
-    let manifest = RunManifest::read(&args.run)?;
+    let mut manifest = RunManifest::read(&args.run)?;
+    if args.data_dir.is_some() {
+        manifest.data.data_dir = args.data_dir.clone();
+    }
     let splits = manifest.data.load()?;
     let model = manifest.method.load_model(&args.run.join(MODEL_FILE), args.device.resolve()?)?;
     let out = args.out.clone().unwrap_or_else(|| args.run.join("codes"));

@@ -94,12 +94,18 @@ pub struct RunRequest {
 pub fn train_and_audit(request: &RunRequest, splits: &Splits) -> Result<(TrainedModel, History, RunSummary)> {
     let started = Instant::now();
     let out = &request.out;
+    // The data folder as an absolute path, so that the run's data loads
+    // again from any folder (`tsd codes`, `tsd merge`).
+    let mut data = request.data.clone();
+    if let Some(dir) = &data.data_dir {
+        data.data_dir = Some(std::path::absolute(dir).with_context(|| format!("resolving {}", dir.display()))?);
+    }
     let manifest = RunManifest {
-        dataset: request.data.dataset,
+        dataset: data.dataset,
         method: request.config.method(),
         seed: request.config.seed(),
         quick: request.quick,
-        data: request.data.clone(),
+        data: data.clone(),
         label: splits.train.label_name.clone(),
         command: command_line(),
         machine: Machine::current(),
@@ -110,7 +116,7 @@ pub fn train_and_audit(request: &RunRequest, splits: &Splits) -> Result<(Trained
     }
     let identity = BTreeMap::from([
         ("config".to_string(), request.config.to_toml()?),
-        ("data".to_string(), serde_json::to_string(&request.data)?),
+        ("data".to_string(), serde_json::to_string(&data)?),
     ]);
     let run = RunOptions { dir: out.clone(), resume: request.resume, quiet: request.quiet, identity };
     let (model, history) = request.config.train(splits, request.device, &run)?;

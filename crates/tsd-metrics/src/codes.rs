@@ -363,10 +363,14 @@ fn read_csv_inner(path: &Path, label_column: &str) -> Result<RawCodes> {
                 value: cell.to_string(),
             })?;
             if !value.is_finite() {
-                return Err(MetricsError::NonFiniteCell {
-                    line,
-                    column: header[i].to_string(),
-                    value: cell.to_string(),
+                // A finite number beyond f32's range (1e39) parses to infinity.
+                let out_of_range = cell.trim().parse::<f64>().is_ok_and(f64::is_finite);
+                let column = header[i].to_string();
+                let value = cell.to_string();
+                return Err(if out_of_range {
+                    MetricsError::OutOfRangeCell { line, column, value }
+                } else {
+                    MetricsError::NonFiniteCell { line, column, value }
                 });
             }
             values.push(value);

@@ -107,6 +107,17 @@ pub enum MetricsError {
         value: String,
     },
 
+    /// A CSV cell holding a finite number too large for f32 (codes are read as f32).
+    #[error("line {line}, column {column:?}: {value} is beyond the range of f32 codes (±3.4e38); rescale the codes")]
+    OutOfRangeCell {
+        /// 1-based line in the file (the header is line 1).
+        line: u64,
+        /// Header name of the column.
+        column: String,
+        /// The offending text.
+        value: String,
+    },
+
     /// Number of code rows and number of labels differ.
     #[error("{rows} rows of codes but {labels} labels")]
     LengthMismatch {

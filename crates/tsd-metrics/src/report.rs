@@ -141,6 +141,45 @@ pub struct LeakageReport {
     pub probes: Vec<ProbeResult>,
     /// Per-dimension mutual information (train codes), when asked for.
     pub mutual_info: Option<MutualInfo>,
+    /// What makes these numbers weak (one test class, few test rows, codes
+    /// at an extreme scale); see [`input_warnings`]. Empty, and then absent
+    /// from JSON, for usual inputs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+}
+
+/// Fewest test rows whose bootstrap CI is worth reporting.
+pub const MIN_TEST_ROWS: usize = 20;
+
+/// Largest absolute code value below which (or smallest above which) the
+/// unscaled logistic probe may stop before it converges.
+const SCALE_LIMITS: (f32, f32) = (1e-6, 1e6);
+
+/// Warnings about inputs that make a report say little: one test class
+/// (chance 1, leakage 0 whatever the codes), fewer than [`MIN_TEST_ROWS`]
+/// test rows (a CI of [1, 1] from one row), and codes whose largest absolute
+/// value is below 1e-6 or above 1e6 when the logistic probe runs (unscaled,
+/// as scikit-learn's defaults: its L-BFGS stops early on such codes).
+pub fn input_warnings(train: &LabelledCodes, test: &LabelledCodes, logistic: bool) -> Vec<String> {
+    let mut out = Vec::new();
+    let test_classes = test.classes().len();
+    if test_classes < 2 {
+        out.push(format!("the test labels have {test_classes} class: chance is 1 and no accuracy can show leakage"));
+    }
+    if test.len() < MIN_TEST_ROWS {
+        out.push(format!(
+            "only {} test rows: the accuracies and their bootstrap CIs are not meaningful (use at least {MIN_TEST_ROWS})",
+            test.len()
+        ));
+    }
+    let largest = train.x.iter().chain(test.x.iter()).fold(0.0f32, |m, v| m.max(v.abs()));
+    if logistic && largest > 0.0 && (largest < SCALE_LIMITS.0 || largest > SCALE_LIMITS.1) {
+        out.push(format!(
+            "the codes' largest absolute value is {largest:e}: the logistic probe (unscaled) may stop before it \
+             converges; standardise the codes for it"
+        ));
+    }
+    out
 }
 
 /// Fits the label probes of `options` on `train` (in their order), scores
@@ -173,6 +212,7 @@ pub fn probe_codes(train: &LabelledCodes, test: &LabelledCodes, options: &ProbeO
         chance: majority_rate(&test.y),
         probes,
         mutual_info,
+        warnings: input_warnings(train, test, options.probe(ProbeFamily::Logistic).is_some()),
     })
 }
 
@@ -293,6 +333,9 @@ pub(crate) fn finish_csv(w: csv::Writer<Vec<u8>>) -> Result<String> {
 
 impl fmt::Display for LeakageReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for w in &self.warnings {
+            writeln!(f, "warning: {w}")?;
+        }
         writeln!(
             f,
             "leakage: {} train / {} test codes, {} dims, {} classes, chance {:.4}",

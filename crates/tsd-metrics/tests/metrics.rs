@@ -494,6 +494,15 @@ fn ragged_csv_names_file_and_line() {
 }
 
 #[test]
+fn a_finite_1e39_is_called_out_of_range_not_non_finite() {
+    let (err, _, test) = load_texts(GOOD, "a,b,y\n1,2,x\n3,1e39,w\n");
+    assert!(matches!(err.root(), MetricsError::OutOfRangeCell { line: 3, ref column, .. } if column == "b"), "{err}");
+    assert!(err.to_string().contains(&test.display().to_string()) && err.to_string().contains("range"), "{err}");
+    let (err, _, _) = load_texts(GOOD, "a,b,y\n1,2,x\n3,inf,w\n");
+    assert!(matches!(err.root(), MetricsError::NonFiniteCell { .. }), "{err}");
+}
+
+#[test]
 fn nan_in_codes_names_row_and_column() {
     let (err, _, test) = load_texts(GOOD, "a,b,y\n1,2,x\n3,NaN,w\n");
     assert!(matches!(err.root(), MetricsError::NonFiniteCell { line: 3, ref column, .. } if column == "b"), "{err}");
@@ -618,4 +627,32 @@ mod mlp {
         assert_eq!(a.probes[0].family, ProbeFamily::Mlp);
         assert_eq!(a, b);
     }
+}
+
+/// `tsd probe` on weak inputs (issue 17): a single-class test set, a 1-row
+/// test set and codes at 1e-15 scale each give a warning in the report.
+#[test]
+fn weak_inputs_are_reported_not_silently_scored() {
+    let mut r = rng(17);
+    let y = uniform_labels(&mut r, 300, 3);
+    let x = noisy_one_hot(&mut r, &y, 3, 0.1);
+    let train = LabelledCodes::new(x.clone(), y.clone()).unwrap();
+    let options = ProbeOptions::default().mutual_info(None);
+    let usual = probe_codes(&train, &train, &options).unwrap();
+    assert!(usual.warnings.is_empty(), "{:?}", usual.warnings);
+    assert!(!usual.to_json().unwrap().contains("warnings"), "no warnings key for usual inputs");
+
+    let one_class: Vec<usize> = (0..300).filter(|&i| y[i] == 0).collect();
+    let test = LabelledCodes::new(x.select(ndarray::Axis(0), &one_class), vec![0; one_class.len()]).unwrap();
+    let report = probe_codes(&train, &test, &options).unwrap();
+    assert!(report.warnings.iter().any(|w| w.contains("1 class")), "{:?}", report.warnings);
+    assert!(report.to_string().starts_with("warning: "), "{report}");
+
+    let test = LabelledCodes::new(x.select(ndarray::Axis(0), &[0]), vec![y[0]]).unwrap();
+    let report = probe_codes(&train, &test, &options).unwrap();
+    assert!(report.warnings.iter().any(|w| w.contains("only 1 test rows")), "{:?}", report.warnings);
+
+    let tiny = LabelledCodes::new(x.mapv(|v| v * 1e-15), y).unwrap();
+    let report = probe_codes(&tiny, &tiny, &options).unwrap();
+    assert!(report.warnings.iter().any(|w| w.contains("standardise")), "{:?}", report.warnings);
 }
