@@ -8,6 +8,7 @@ mod codes;
 mod config;
 mod data;
 mod help;
+mod interrupt;
 mod probe;
 mod readme;
 mod reproduce;
