@@ -115,7 +115,7 @@ fn ctrl_c_stops_at_the_next_batch_and_says_how_to_resume() {
     let dir = tempfile::tempdir().unwrap();
     write_small_mnist(dir.path());
     let args = train_args("200", "run");
-    let mut child = spawn(dir.path(), &args);
+    let child = spawn(dir.path(), &args);
     let log = dir.path().join("run/log.csv");
     let deadline = Instant::now() + Duration::from_secs(120);
     while !log.exists() {
