@@ -141,12 +141,15 @@ pub enum DataError {
     },
 
     /// None of the folders looked in holds the dataset's files.
-    #[error("{}", missing_message(dataset, searched, expected, hint.as_deref()))]
+    #[error("{}", missing_message(dataset, searched, states, expected, hint.as_deref()))]
     MissingDataset {
         /// Dataset name, e.g. `"norb"`.
         dataset: String,
         /// Every folder looked in, in order.
         searched: Vec<PathBuf>,
+        /// What each searched folder lacks (`no such folder`, `missing: a, b`,
+        /// `a folder, not a file: c`), in the order of `searched`.
+        states: Vec<String>,
         /// The files expected in the folder (each may also be gzipped, `.gz`).
         expected: Vec<String>,
         /// How to obtain the data, when known.
@@ -194,13 +197,22 @@ impl DataError {
     }
 }
 
-fn missing_message(dataset: &str, searched: &[PathBuf], expected: &[String], hint: Option<&str>) -> String {
+fn missing_message(
+    dataset: &str,
+    searched: &[PathBuf],
+    states: &[String],
+    expected: &[String],
+    hint: Option<&str>,
+) -> String {
     let mut s = format!("dataset `{dataset}` not found; looked in:");
     if searched.is_empty() {
         s.push_str(" (no folder)");
     }
-    for dir in searched {
+    for (i, dir) in searched.iter().enumerate() {
         let _ = write!(s, "\n  {}", dir.display());
+        if let Some(state) = states.get(i).filter(|t| !t.is_empty()) {
+            let _ = write!(s, " ({state})");
+        }
     }
     s.push_str("\nexpected files there (each may be gzipped, with `.gz` appended):");
     for f in expected {

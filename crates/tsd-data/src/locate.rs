@@ -96,10 +96,42 @@ fn missing(kind: DatasetKind, searched: Vec<PathBuf>, files: &[&str]) -> DataErr
             format!("put the files in a `{name}/` folder of a data folder, or pass --data-dir / set {DATA_DIR_ENV}")
         }
     };
+    let states = searched.iter().map(|dir| folder_state(dir, files)).collect();
     DataError::MissingDataset {
         dataset: kind.to_string(),
+        states,
         searched,
         expected: files.iter().map(|s| s.to_string()).collect(),
         hint: Some(hint),
     }
+}
+
+/// What `dir` lacks of `files`: `no such folder`, `not a folder`, or the
+/// missing files and the names that are folders instead of files.
+fn folder_state(dir: &Path, files: &[&str]) -> String {
+    if !dir.exists() {
+        return "no such folder".into();
+    }
+    if !dir.is_dir() {
+        return "not a folder".into();
+    }
+    let (mut missing, mut folders) = (Vec::new(), Vec::new());
+    for &name in files {
+        if find_file(dir, name).is_some() {
+            continue;
+        }
+        if dir.join(name).is_dir() || dir.join(format!("{name}.gz")).is_dir() {
+            folders.push(name);
+        } else {
+            missing.push(name);
+        }
+    }
+    let mut parts = Vec::new();
+    if !missing.is_empty() {
+        parts.push(format!("missing: {}", missing.join(", ")));
+    }
+    if !folders.is_empty() {
+        parts.push(format!("a folder, not a file: {}", folders.join(", ")));
+    }
+    parts.join("; ")
 }

@@ -310,8 +310,20 @@ pub fn read_csv_codes(path: impl AsRef<Path>, label_column: &str) -> Result<RawC
     read_csv_inner(path, label_column).map_err(|e| e.in_file(path))
 }
 
+/// The magic string every `.npy` file starts with.
+const NPY_MAGIC: &[u8] = b"\x93NUMPY";
+
 fn read_csv_inner(path: &Path, label_column: &str) -> Result<RawCodes> {
-    let file = File::open(path)?;
+    let mut file = File::open(path)?;
+    let mut start = [0u8; 6];
+    let n = std::io::Read::read(&mut file, &mut start)?;
+    if start[..n] == *NPY_MAGIC {
+        return Err(MetricsError::NotCsv {
+            problem: "it is a .npy file; give .npy codes with their labels file (--train X.npy --train-labels Y.npy)"
+                .into(),
+        });
+    }
+    std::io::Seek::rewind(&mut file)?;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(true)
@@ -325,10 +337,20 @@ fn read_csv_inner(path: &Path, label_column: &str) -> Result<RawCodes> {
     let label_at = match label_positions[..] {
         [i] => i,
         [] => {
+            // One column whose name holds another separator: not a comma-separated file.
+            let other = [';', '\t', '|'].into_iter().find(|&c| header.len() == 1 && header[0].contains(c));
+            if let Some(delimiter) = other {
+                return Err(MetricsError::NotCsv {
+                    problem: format!(
+                        "its header is one column separated by {delimiter:?}, not by commas; \
+                         write the codes comma-separated"
+                    ),
+                });
+            }
             return Err(MetricsError::MissingLabelColumn {
                 column: label_column.to_string(),
                 available: header.iter().collect::<Vec<_>>().join(","),
-            })
+            });
         }
         _ => return Err(MetricsError::DuplicateLabelColumn { column: label_column.to_string() }),
     };
@@ -387,6 +409,9 @@ fn csv_error(e: csv::Error) -> MetricsError {
     let line = e.position().map_or(0, |p| p.line());
     match e.into_kind() {
         csv::ErrorKind::Io(io) => MetricsError::Io(io),
+        csv::ErrorKind::Utf8 { .. } => MetricsError::NotCsv {
+            problem: format!("line {line} is not UTF-8 text: is it a binary file? CSV codes are text"),
+        },
         kind => MetricsError::Csv { line, message: format!("{kind:?}") },
     }
 }
@@ -410,7 +435,7 @@ pub fn read_npy_codes(x_path: impl AsRef<Path>, y_path: impl AsRef<Path>) -> Res
 /// A 2-D f32 or f64 `.npy` array (f64 is narrowed to f32), finite.
 pub fn read_npy_features(path: impl AsRef<Path>) -> Result<Array2<f32>> {
     use ndarray_npy::{ReadNpyError, ReadNpyExt};
-    let bytes = std::fs::read(path.as_ref())?;
+    let bytes = npy_bytes(path.as_ref())?;
     let x = match Array2::<f32>::read_npy(&bytes[..]) {
         Ok(x) => x,
         Err(ReadNpyError::WrongDescriptor(_)) => Array2::<f64>::read_npy(&bytes[..])
@@ -427,7 +452,7 @@ pub fn read_npy_features(path: impl AsRef<Path>) -> Result<Array2<f32>> {
 
 /// A 1-D integer `.npy` array of any width and signedness.
 pub fn read_npy_labels(path: impl AsRef<Path>) -> Result<Array1<i128>> {
-    let bytes = std::fs::read(path.as_ref())?;
+    let bytes = npy_bytes(path.as_ref())?;
     let mut found = None;
     let readers: [fn(&[u8]) -> IntRead; 8] = [
         read_int::<i64>,
@@ -474,8 +499,22 @@ where
     }
 }
 
+/// The bytes of a file that starts as a `.npy` file should.
+fn npy_bytes(path: &Path) -> Result<Vec<u8>> {
+    let bytes = std::fs::read(path)?;
+    if !bytes.starts_with(NPY_MAGIC) {
+        return Err(MetricsError::Npy {
+            message: "not a .npy file (it does not start with the \\x93NUMPY magic); CSV codes go in .csv files".into(),
+        });
+    }
+    Ok(bytes)
+}
+
 fn npy_error(e: ndarray_npy::ReadNpyError, what: &str) -> MetricsError {
     match e {
+        ndarray_npy::ReadNpyError::Io(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
+            MetricsError::Npy { message: "truncated: the file ends inside its header or its data".into() }
+        }
         ndarray_npy::ReadNpyError::Io(io) => MetricsError::Io(io),
         ndarray_npy::ReadNpyError::WrongNdim(_, found) => {
             MetricsError::Npy { message: format!("{what}, found {found} dimensions") }

@@ -107,6 +107,13 @@ pub enum MetricsError {
         value: String,
     },
 
+    /// A file given as CSV codes that is not comma-separated text.
+    #[error("not CSV codes: {problem}")]
+    NotCsv {
+        /// What it is instead, and what to do.
+        problem: String,
+    },
+
     /// A CSV cell holding a finite number too large for f32 (codes are read as f32).
     #[error("line {line}, column {column:?}: {value} is beyond the range of f32 codes (±3.4e38); rescale the codes")]
     OutOfRangeCell {

@@ -656,3 +656,35 @@ fn weak_inputs_are_reported_not_silently_scored() {
     let report = probe_codes(&tiny, &tiny, &options).unwrap();
     assert!(report.warnings.iter().any(|w| w.contains("standardise")), "{:?}", report.warnings);
 }
+
+/// Issue 17: a semicolon-separated CSV, a `.npy` given as CSV, a CSV given
+/// as `.npy` and a truncated `.npy` header each get a message that says what
+/// the file is, instead of "no label column", Rust `Debug` text or "failed to
+/// fill whole buffer".
+#[test]
+fn files_of_the_wrong_kind_say_what_they_are() {
+    use ndarray_npy::WriteNpyExt;
+    let (err, train, _) = load_texts("a;b;y\n1;2;x\n3;4;w\n", GOOD);
+    assert!(matches!(err.root(), MetricsError::NotCsv { .. }), "{err}");
+    assert!(err.to_string().contains("';'") && err.to_string().contains(&train.display().to_string()), "{err}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let npy = dir.path().join("codes.npy");
+    Array2::<f32>::ones((3, 2)).write_npy(std::fs::File::create(&npy).unwrap()).unwrap();
+    let csv = write(dir.path(), "test.csv", GOOD);
+    let err = load_csv_split(&npy, &csv, "y").unwrap_err();
+    assert!(matches!(err.root(), MetricsError::NotCsv { .. }) && err.to_string().contains(".npy file"), "{err}");
+    let binary = dir.path().join("binary.csv");
+    std::fs::write(&binary, b"a,b,y\n1,\xff\xfe,x\n").unwrap();
+    let err = load_csv_split(&binary, &csv, "y").unwrap_err();
+    assert!(err.to_string().contains("not UTF-8"), "{err}");
+
+    let labels = dir.path().join("y.npy");
+    Array1::from(vec![1i64, 2, 1]).write_npy(std::fs::File::create(&labels).unwrap()).unwrap();
+    let err = load_npy_split(&csv, &labels, &npy, &labels).unwrap_err();
+    assert!(err.to_string().contains("not a .npy file") && err.to_string().contains("test.csv"), "{err}");
+    let truncated = dir.path().join("truncated.npy");
+    std::fs::write(&truncated, &std::fs::read(&npy).unwrap()[..20]).unwrap();
+    let err = load_npy_split(&truncated, &labels, &npy, &labels).unwrap_err();
+    assert!(err.to_string().contains("truncated") && err.to_string().contains("truncated.npy"), "{err}");
+}

@@ -271,6 +271,29 @@ fn missing_dataset_lists_folders_and_files() {
     assert!(e.to_string().contains("t10k-labels-idx1-ubyte"), "{e}");
 }
 
+/// Issue 17: a dataset folder with one file missing and one replaced by a
+/// folder said "NOT FOUND" listing all four names; now it says which is which.
+#[test]
+fn a_missing_file_and_a_folder_in_place_of_a_file_are_named_as_such() {
+    let dir = tempdir().unwrap();
+    let d = mnist_dir(dir.path(), 3, 3, false);
+    std::fs::remove_file(d.join("t10k-labels-idx1-ubyte")).unwrap();
+    let images = std::fs::read_dir(&d)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("train-images"));
+    let images = images.unwrap();
+    std::fs::remove_file(&images).unwrap();
+    std::fs::create_dir(&images).unwrap();
+    let opts = LoadOptions::default().with_data_dir(dir.path());
+    let msg = load(DatasetKind::Mnist, &opts).unwrap_err().to_string();
+    assert!(msg.contains("missing: t10k-labels-idx1-ubyte"), "{msg}");
+    assert!(msg.contains("a folder, not a file: train-images-idx3-ubyte"), "{msg}");
+    let other = tempdir().unwrap();
+    let msg = load(DatasetKind::Mnist, &LoadOptions::default().with_data_dir(other.path())).unwrap_err().to_string();
+    assert!(msg.contains("(no such folder)"), "{msg}");
+}
+
 #[test]
 fn io_error_names_the_file() {
     let dir = tempdir().unwrap();
