@@ -499,14 +499,10 @@ where
     }
 }
 
-/// The bytes of a file that starts as a `.npy` file should.
+/// The bytes of a `.npy` file whose header [`crate::npy_header::check`] accepts.
 fn npy_bytes(path: &Path) -> Result<Vec<u8>> {
     let bytes = std::fs::read(path)?;
-    if !bytes.starts_with(NPY_MAGIC) {
-        return Err(MetricsError::Npy {
-            message: "not a .npy file (it does not start with the \\x93NUMPY magic); CSV codes go in .csv files".into(),
-        });
-    }
+    crate::npy_header::check(&bytes)?;
     Ok(bytes)
 }
 

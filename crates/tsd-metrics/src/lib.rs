@@ -75,6 +75,7 @@ pub mod logistic;
 #[cfg(feature = "mlp")]
 pub mod mlp;
 pub mod mutual_info;
+pub mod npy_header;
 pub mod nuisance;
 pub mod probe;
 pub mod report;
