@@ -135,9 +135,16 @@ impl MlpProbeValidParams {
         let (x_fit, y_fit) = gather(fit_idx)?;
         let (x_val, y_val) = gather(val_idx)?;
 
-        tch::manual_seed(self.seed as i64);
-        let vs = nn::VarStore::new(device);
-        let net = Net::new(&vs.root(), x.ncols(), self.hidden, classes.len());
+        // Seeding and drawing the weights under one lock: libtorch's generator
+        // is global, and another probe fitted at the same time on another
+        // thread (tests, notebooks) would draw between the two.
+        let (vs, net) = {
+            let _guard = TORCH_RNG.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            tch::manual_seed(self.seed as i64);
+            let vs = nn::VarStore::new(device);
+            let net = Net::new(&vs.root(), x.ncols(), self.hidden, classes.len());
+            (vs, net)
+        };
         let mut opt = nn::Adam::default().build(&vs, self.learning_rate)?;
 
         let mut best_loss = f64::INFINITY;
@@ -184,6 +191,9 @@ impl MlpProbeValidParams {
         })
     }
 }
+
+/// Held while libtorch's global generator is seeded and drawn from.
+static TORCH_RNG: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// Detached copies of every variable (weights and BatchNorm statistics).
 fn snapshot(vs: &nn::VarStore) -> HashMap<String, Tensor> {
