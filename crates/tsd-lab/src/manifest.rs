@@ -179,5 +179,10 @@ mod tests {
         let err = other.write(dir.path()).unwrap_err();
         assert!(err.to_string().contains("other data options"), "{err}");
         assert!(err.to_string().contains("train_subset (Some(10) there, Some(20) now)"), "{err}");
+        // Another method in the same folder (issue 17: the message showed two identical data options).
+        let mathieu = RunManifest { method: "mathieu".parse().unwrap(), ..again };
+        let err = mathieu.write(dir.path()).unwrap_err();
+        assert!(err.to_string().contains("another method (\"two-step\" there, \"mathieu\" now)"), "{err}");
+        assert!(!err.to_string().contains("data options"), "{err}");
     }
 }

@@ -170,3 +170,55 @@ fn merge_without_runs_and_bad_shards_are_errors() {
     let out = tsd(dir.path(), &["reproduce", "--shard", "2/2"]);
     assert!(!out.status.success() && text(&out).contains("expected i/n"), "{}", text(&out));
 }
+
+/// [`TINY`] with `--method` set to `method`, then `extra`.
+fn tiny_args<'a>(method: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["reproduce"];
+    args.extend(TINY);
+    let at = args.iter().position(|a| *a == "--method").unwrap();
+    args[at + 1] = method;
+    args.extend(["--dataset", "mnist"]);
+    args.extend(extra);
+    args
+}
+
+/// Issue 17: two `tsd reproduce` on one runs folder each trained everything;
+/// now each run is trained by one of them and the other leaves it. And a
+/// damaged `summary.json` made every rerun fail; now the finished model is
+/// probed again.
+#[test]
+fn two_sweeps_share_a_runs_folder_and_a_damaged_summary_is_probed_again() {
+    let dir = tempfile::tempdir().unwrap();
+    write_small_mnist(dir.path());
+    // The first sweep spends a long time on its two-step run.
+    let long = ["--set", "two-step:step1.epochs=500"];
+    let mut first = std::process::Command::new(crate::support::tsd_binary())
+        .args(tiny_args("all", &long))
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let log = dir.path().join("runs/reproduce/mnist/two-step/seed0-quick/log.csv");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while !log.exists() {
+        assert!(std::time::Instant::now() < deadline, "the first sweep trained no epoch in two minutes");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let second = tsd(dir.path(), &tiny_args("all", &long));
+    let out = text(&second);
+    first.kill().unwrap();
+    first.wait().unwrap();
+    assert!(second.status.success(), "{out}");
+    assert!(out.contains(&format!("left to process {}", first.id())), "{out}");
+    assert!(out.contains("1 run(s) trained, 0 skipped (already finished), 1 left to other processes"), "{out}");
+
+    let summary = dir.path().join("runs/reproduce/mnist/mathieu/seed0-quick/summary.json");
+    let text_before = std::fs::read_to_string(&summary).unwrap();
+    std::fs::write(&summary, &text_before[..text_before.len() / 2]).unwrap();
+    let again = tsd(dir.path(), &tiny_args("mathieu", &[]));
+    assert!(again.status.success(), "{}", text(&again));
+    assert!(text(&again).contains("probing the trained model again"), "{}", text(&again));
+    let summary: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&summary).unwrap()).unwrap();
+    assert_eq!(summary["method"], "mathieu");
+}

@@ -178,3 +178,18 @@ impl History {
         Ok(history)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 17: `summary.json`'s wall time after a resume counted only the last segment.
+    #[test]
+    fn earlier_seconds_count_the_epochs_trained_before_the_resume() {
+        let record = |epoch, seconds| EpochRecord { phase: "p".into(), epoch, seconds, values: Vec::new() };
+        let mut history = History { records: vec![record(0, 1.5), record(1, 2.0), record(2, 4.0)], resumed: 2 };
+        assert_eq!(history.earlier_seconds(), 3.5);
+        history.resumed = 0;
+        assert_eq!(history.earlier_seconds(), 0.0);
+    }
+}
