@@ -7,7 +7,7 @@
 # model file byte-identical to an uninterrupted run's, and a log.csv with all
 # of its rows. Prints a table: kind,
 # runs, kills that landed, mismatches. Exits 1 on a mismatch. Measured on
-# 2026-12-02 (2 shared CPU cores, 8.5 min): 10 random kills, 18 at the
+# 2026-12-02 (2 shared CPU cores, 7 min): 10 random kills, 18 at the
 # renames and 18 at the fsyncs of a run (every one it makes), 0 mismatches.
 #
 #   benchmarks/kill_resume.sh            # 10 random kills, every rename and fsync
