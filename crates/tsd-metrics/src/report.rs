@@ -14,6 +14,7 @@ use crate::logistic::LogisticProbeParams;
 use crate::mutual_info::{mutual_information, MiOptions, MutualInfo};
 use crate::probe::{check_distinct_families, ProbeConfig, ProbeFamily};
 use crate::scores::{BootstrapOptions, ProbeScores};
+use crate::standardize::Standardizer;
 
 /// Dimensions listed by the `Display` table (all of them go to CSV/JSON).
 const DISPLAY_TOP_DIMS: usize = 10;
@@ -151,16 +152,12 @@ pub struct LeakageReport {
 /// Fewest test rows whose bootstrap CI is worth reporting.
 pub const MIN_TEST_ROWS: usize = 20;
 
-/// Largest absolute code value below which (or smallest above which) the
-/// unscaled logistic probe may stop before it converges.
-const SCALE_LIMITS: (f32, f32) = (1e-6, 1e6);
-
 /// Warnings about inputs that make a report say little: one test class
 /// (chance 1, leakage 0 whatever the codes), fewer than [`MIN_TEST_ROWS`]
-/// test rows (a CI of [1, 1] from one row), and codes whose largest absolute
-/// value is below 1e-6 or above 1e6 when the logistic probe runs (unscaled,
-/// as scikit-learn's defaults: its L-BFGS stops early on such codes).
-pub fn input_warnings(train: &LabelledCodes, test: &LabelledCodes, logistic: bool) -> Vec<String> {
+/// test rows (a CI of [1, 1] from one row), and train-code columns whose
+/// spread is so small (codes at a 1e-15 scale) that the probes' standardising
+/// treats them as constant ([`Standardizer::negligible`]).
+pub fn input_warnings(train: &LabelledCodes, test: &LabelledCodes) -> Result<Vec<String>> {
     let mut out = Vec::new();
     let test_classes = test.classes().len();
     if test_classes < 2 {
@@ -172,14 +169,15 @@ pub fn input_warnings(train: &LabelledCodes, test: &LabelledCodes, logistic: boo
             test.len()
         ));
     }
-    let largest = train.x.iter().chain(test.x.iter()).fold(0.0f32, |m, v| m.max(v.abs()));
-    if logistic && largest > 0.0 && (largest < SCALE_LIMITS.0 || largest > SCALE_LIMITS.1) {
+    let negligible = Standardizer::fit(train.x.view())?.negligible.len();
+    if negligible > 0 {
         out.push(format!(
-            "the codes' largest absolute value is {largest:e}: the logistic probe (unscaled) may stop before it \
-             converges; standardise the codes for it"
+            "{negligible} of {} code columns vary too little to standardise (a spread below ~1e-15): the probes \
+             standardise the codes and treat such columns as constant, reading nothing from them; rescale the codes",
+            train.dim()
         ));
     }
-    out
+    Ok(out)
 }
 
 /// Fits the label probes of `options` on `train` (in their order), scores
@@ -212,7 +210,7 @@ pub fn probe_codes(train: &LabelledCodes, test: &LabelledCodes, options: &ProbeO
         chance: majority_rate(&test.y),
         probes,
         mutual_info,
-        warnings: input_warnings(train, test, options.probe(ProbeFamily::Logistic).is_some()),
+        warnings: input_warnings(train, test)?,
     })
 }
 

@@ -13,6 +13,10 @@ pub struct Standardizer {
     /// Column standard deviations (population, ddof = 0, as scikit-learn);
     /// a constant column gets scale 1 so it maps to 0 instead of NaN.
     pub scale: Array1<f64>,
+    /// Columns that vary, but by less than the zero-spread rule allows, and
+    /// so were left unscaled like constant ones (codes at a 1e-15 scale): a
+    /// probe reads (almost) nothing from them.
+    pub negligible: Vec<usize>,
 }
 
 impl Standardizer {
@@ -36,17 +40,13 @@ impl Standardizer {
                 *s += d * d;
             }
         }
-        let scale = var.mapv(|s| {
-            let sd = (s / n as f64).sqrt();
-            // Same rule as scikit-learn's `_handle_zeros_in_scale`: a column
-            // with (near) zero spread is left unscaled.
-            if sd < 10.0 * f64::EPSILON * sd.max(1.0) {
-                1.0
-            } else {
-                sd
-            }
-        });
-        Ok(Standardizer { mean, scale })
+        let sd = var.mapv(|s| (s / n as f64).sqrt());
+        // Same rule as scikit-learn's `_handle_zeros_in_scale`: a column
+        // with (near) zero spread is left unscaled.
+        let flat = |sd: f64| sd < 10.0 * f64::EPSILON * sd.max(1.0);
+        let negligible = (0..sd.len()).filter(|&j| sd[j] > 0.0 && flat(sd[j])).collect();
+        let scale = sd.mapv(|sd| if flat(sd) { 1.0 } else { sd });
+        Ok(Standardizer { mean, scale, negligible })
     }
 
     /// Number of columns.
