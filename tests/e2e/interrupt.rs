@@ -3,14 +3,14 @@
 //! batch and says how to resume; a second writer of a run folder is refused.
 
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::thread::sleep;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::support::{text, tsd, tsd_binary, tsd_fails, tsd_ok, write_small_mnist, TINY_TRAIN};
+use crate::support::{spawn, text, tsd, tsd_fails, tsd_ok, wait_until, write_small_mnist, TINY_TRAIN};
 
 /// [`TINY_TRAIN`] with `epochs` per step, the encoder stepping on every batch, into `out`.
 fn train_args(epochs: &str, out: &str) -> Vec<String> {
@@ -21,17 +21,6 @@ fn train_args(epochs: &str, out: &str) -> Vec<String> {
     }
     args.extend(["--set", "step2.schedule.kind=every_batch", "--out", out].map(String::from));
     args
-}
-
-fn spawn(cwd: &Path, args: &[String]) -> Child {
-    Command::new(tsd_binary())
-        .args(args)
-        .current_dir(cwd)
-        .env_remove("TSD_DATA_DIR")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("tsd could not be started")
 }
 
 fn as_strs(args: &[String]) -> Vec<&str> {
@@ -80,11 +69,7 @@ fn kill_9_at_random_moments_then_resume_ends_byte_identical_to_an_uninterrupted_
         let before = if log.exists() { epochs_logged() } else { 0 };
         let mut child = spawn(dir.path(), args);
         // Each attempt trains at least one more epoch, then dies at a random moment.
-        let deadline = Instant::now() + Duration::from_secs(120);
-        while child.try_wait().unwrap().is_none() && (!log.exists() || epochs_logged() <= before) {
-            assert!(Instant::now() < deadline, "no epoch in two minutes");
-            sleep(Duration::from_millis(20));
-        }
+        wait_until("a new epoch", || child.try_wait().unwrap().is_some() || (log.exists() && epochs_logged() > before));
         sleep(epoch_time.mul_f64(rng.gen_range(0.0..1.0)));
         if child.try_wait().unwrap().is_none() {
             child.kill().unwrap(); // SIGKILL
@@ -117,11 +102,7 @@ fn ctrl_c_stops_at_the_next_batch_and_says_how_to_resume() {
     let args = train_args("200", "run");
     let child = spawn(dir.path(), &args);
     let log = dir.path().join("run/log.csv");
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while !log.exists() {
-        assert!(Instant::now() < deadline, "no epoch finished in two minutes");
-        sleep(Duration::from_millis(50));
-    }
+    wait_until("a finished epoch", || log.exists());
     let status = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
     assert!(status.success());
     let out = child.wait_with_output().unwrap();
@@ -139,11 +120,7 @@ fn a_second_writer_of_a_run_folder_is_refused_and_changes_nothing() {
     let first = train_args("200", "run");
     let mut child = spawn(dir.path(), &first);
     let log = dir.path().join("run/log.csv");
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while !log.exists() {
-        assert!(Instant::now() < deadline, "no epoch finished in two minutes");
-        sleep(Duration::from_millis(50));
-    }
+    wait_until("a finished epoch", || log.exists());
     let config = std::fs::read(dir.path().join("run/config.toml")).unwrap();
     let mut second = train_args("200", "run");
     second.extend(["--set", "step2.lambda_adv=2"].map(String::from));

@@ -105,7 +105,7 @@ pub fn train_and_audit(request: &RunRequest, splits: &Splits) -> Result<(Trained
         method: request.config.method(),
         seed: request.config.seed(),
         quick: request.quick,
-        data: data.clone(),
+        data,
         label: splits.train.label_name.clone(),
         command: command_line(),
         machine: Machine::current(),
@@ -116,7 +116,7 @@ pub fn train_and_audit(request: &RunRequest, splits: &Splits) -> Result<(Trained
     }
     let identity = BTreeMap::from([
         ("config".to_string(), request.config.to_toml()?),
-        ("data".to_string(), serde_json::to_string(&data)?),
+        ("data".to_string(), serde_json::to_string(&manifest.data)?),
     ]);
     let run = RunOptions { dir: out.clone(), resume: request.resume, quiet: request.quiet, identity };
     let (model, history) = request.config.train(splits, request.device, &run)?;

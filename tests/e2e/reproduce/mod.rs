@@ -6,7 +6,7 @@ use std::path::Path;
 
 use tsd_lab::results::table::{read_csv, RowKind, TableRow};
 
-use crate::support::{text, tsd, write_small_mnist};
+use crate::support::{spawn, text, tsd, wait_until, write_small_mnist};
 
 /// A quick sweep made tiny: few images, narrow networks, PCA figures.
 const TINY: [&str; 22] = [
@@ -192,19 +192,9 @@ fn two_sweeps_share_a_runs_folder_and_a_damaged_summary_is_probed_again() {
     write_small_mnist(dir.path());
     // The first sweep spends a long time on its two-step run.
     let long = ["--set", "two-step:step1.epochs=500"];
-    let mut first = std::process::Command::new(crate::support::tsd_binary())
-        .args(tiny_args("all", &long))
-        .current_dir(dir.path())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut first = spawn(dir.path(), &tiny_args("all", &long));
     let log = dir.path().join("runs/reproduce/mnist/two-step/seed0-quick/log.csv");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
-    while !log.exists() {
-        assert!(std::time::Instant::now() < deadline, "the first sweep trained no epoch in two minutes");
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    wait_until("an epoch of the first sweep", || log.exists());
     let second = tsd(dir.path(), &tiny_args("all", &long));
     let out = text(&second);
     first.kill().unwrap();

@@ -6,8 +6,9 @@ pub mod help;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
 use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
 /// The `tsd` binary of this build profile, built once per test run: this
 /// crate is not the binary's own, so Cargo does not build it for us.
@@ -31,15 +32,31 @@ pub fn tsd_binary() -> &'static Path {
     })
 }
 
+/// The built `tsd` with `args`, in `cwd`, without a library path or data folder from the environment.
+fn command<S: AsRef<std::ffi::OsStr>>(cwd: &Path, args: &[S]) -> Command {
+    let mut command = Command::new(tsd_binary());
+    command.args(args).current_dir(cwd).env_remove("LD_LIBRARY_PATH").env_remove("TSD_DATA_DIR");
+    command
+}
+
 /// Runs the built `tsd` in `cwd` without a library path or data folder from the environment.
 pub fn tsd(cwd: &Path, args: &[&str]) -> Output {
-    Command::new(tsd_binary())
-        .args(args)
-        .current_dir(cwd)
-        .env_remove("LD_LIBRARY_PATH")
-        .env_remove("TSD_DATA_DIR")
-        .output()
-        .expect("tsd could not be started")
+    command(cwd, args).output().expect("tsd could not be started")
+}
+
+/// Starts `tsd` like [`tsd`] in the background, stdout discarded, stderr piped
+/// (for `wait_with_output`; a run that is never read from must stay `--quiet`).
+pub fn spawn<S: AsRef<std::ffi::OsStr>>(cwd: &Path, args: &[S]) -> Child {
+    command(cwd, args).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().expect("tsd could not be started")
+}
+
+/// Waits (polling, two minutes at most) until `ready` holds; panics with `what` otherwise.
+pub fn wait_until(what: &str, mut ready: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !ready() {
+        assert!(Instant::now() < deadline, "{what} not within two minutes");
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 /// Runs `tsd` like [`tsd`] and panics with its command line and output unless it succeeds; returns its stdout.

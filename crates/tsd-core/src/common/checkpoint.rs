@@ -103,39 +103,33 @@ pub fn save(path: &Path, tensors: &[(String, Tensor)], metadata: &BTreeMap<Strin
     write_atomic(path, &bytes)
 }
 
+/// What to do with a damaged file, for its error.
+const DAMAGED_HINT: &str =
+    "delete it to start again (for a run's checkpoint.safetensors: the run restarts from its first epoch)";
+
 /// Loads every tensor (as f32 on `device`) and the metadata of a safetensors
 /// file, checking its checksum when it has one (files of older versions do not).
 pub fn load(path: &Path, device: Device) -> Result<(TensorMap, BTreeMap<String, String>)> {
     let bytes = std::fs::read(path).map_err(|e| CoreError::io(path, e))?;
     let damaged = |e: safetensors::SafeTensorError| {
-        bad(
-            path,
-            format!(
-                "not a complete safetensors file ({e:?}): it is truncated or damaged; delete it to start again \
-                 (for a run's checkpoint.safetensors: the run restarts from its first epoch)"
-            ),
-        )
+        bad(path, format!("not a complete safetensors file ({e:?}): it is truncated or damaged; {DAMAGED_HINT}"))
     };
     let (_, header) = SafeTensors::read_metadata(&bytes).map_err(damaged)?;
     let mut metadata: BTreeMap<String, String> = header.metadata().clone().unwrap_or_default().into_iter().collect();
-    let file = SafeTensors::deserialize(&bytes).map_err(damaged)?;
+    let views = SafeTensors::deserialize(&bytes).map_err(damaged)?.tensors();
     if let Some(expected) = metadata.remove(CHECKSUM_KEY) {
-        let views = file.tensors();
-        let shapes: Vec<(String, Vec<usize>, &[u8])> =
-            views.iter().map(|(n, v)| (n.clone(), v.shape().to_vec(), v.data())).collect();
-        let found = checksum(shapes.iter().map(|(n, s, b)| (n.as_str(), s.as_slice(), *b)));
+        let found = checksum(views.iter().map(|(n, v)| (n.as_str(), v.shape(), v.data())));
         if found != expected {
             return Err(bad(
                 path,
                 format!(
-                    "the tensors do not match their checksum ({found}, stored {expected}): the file is damaged; \
-                     delete it to start again (for a run's checkpoint.safetensors: the run restarts from its first epoch)"
+                    "the tensors do not match their checksum ({found}, stored {expected}): the file is damaged; {DAMAGED_HINT}"
                 ),
             ));
         }
     }
     let mut tensors = TensorMap::new();
-    for (name, view) in file.tensors() {
+    for (name, view) in views {
         if view.dtype() != Dtype::F32 {
             return Err(bad(path, format!("tensor {name} is {:?}, expected F32", view.dtype())));
         }

@@ -30,6 +30,7 @@ use tch::Device;
 use self::collect::RunRecord;
 use self::export::{Provenance, ResultsGroup};
 use self::figures::embedding::Projection;
+use self::summary::distinct;
 
 /// What the quick budget is, for banners.
 pub fn quick_note() -> String {
@@ -127,15 +128,6 @@ pub fn merge(options: &MergeOptions, stage: &mut dyn FnMut(&str)) -> Result<Merg
 
 /// Commands, machines and folders of `runs`, each listed once in first-seen order.
 fn provenance(runs: &[&RunRecord], options: &MergeOptions, unfinished: &[PathBuf]) -> Provenance {
-    fn distinct(values: impl Iterator<Item = String>) -> Vec<String> {
-        let mut out: Vec<String> = Vec::new();
-        for v in values {
-            if !out.contains(&v) {
-                out.push(v);
-            }
-        }
-        out
-    }
     Provenance {
         commands: distinct(runs.iter().map(|r| r.manifest.command.clone())),
         machines: distinct(runs.iter().map(|r| {

@@ -160,15 +160,8 @@ impl DatasetSummary {
 
     /// Nuisance factors measured, with the probe families used, in first-seen order.
     pub fn nuisances(&self) -> Vec<(String, ProbeFamily)> {
-        let mut out: Vec<(String, ProbeFamily)> = Vec::new();
-        for run in &self.runs {
-            for n in run.codes.values().flat_map(|c| &c.nuisances) {
-                if !out.iter().any(|(name, f)| *name == n.name && *f == n.family) {
-                    out.push((n.name.clone(), n.family));
-                }
-            }
-        }
-        out
+        let all = self.runs.iter().flat_map(|r| r.codes.values().flat_map(|c| &c.nuisances));
+        distinct(all.map(|n| (n.name.clone(), n.family)))
     }
 
     /// Accuracies of `(method, network, code)` over seeds.
@@ -181,19 +174,24 @@ impl DatasetSummary {
 
     /// The own networks present, `(network, code)`, in first-seen order.
     pub fn own_networks(&self) -> Vec<(String, Code)> {
-        let mut out: Vec<(String, Code)> = Vec::new();
-        for o in self.runs.iter().flat_map(|r| &r.own) {
-            if !out.iter().any(|(n, c)| *n == o.network && *c == o.code) {
-                out.push((o.network.clone(), o.code));
-            }
-        }
-        out
+        distinct(self.runs.iter().flat_map(|r| &r.own).map(|o| (o.network.clone(), o.code)))
     }
 
     /// A whole-run figure of `method` over seeds.
     pub fn run_values(&self, method: MethodId, figure: impl Fn(&RunResult) -> Option<f64>) -> Vec<f64> {
         self.runs_of(method).filter_map(figure).collect()
     }
+}
+
+/// `values` without repeats, in first-seen order.
+pub(crate) fn distinct<T: PartialEq>(values: impl IntoIterator<Item = T>) -> Vec<T> {
+    let mut out: Vec<T> = Vec::new();
+    for v in values {
+        if !out.contains(&v) {
+            out.push(v);
+        }
+    }
+    out
 }
 
 /// What a table cell shows for one quantity over seeds.
