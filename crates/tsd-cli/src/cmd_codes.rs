@@ -1,4 +1,4 @@
-//! `tsd codes`: export the S and Z codes of a finished run as CSV.
+//! `tsd codes`: export the S and Z codes (and samples of a stochastic Z) of a finished run as CSV.
 
 use std::path::PathBuf;
 
@@ -34,7 +34,7 @@ pub fn run(args: &CodesArgs) -> Result<()> {
     let splits = manifest.data.load()?;
     let model = manifest.method.load_model(&args.run.join(MODEL_FILE), args.device.resolve()?)?;
     let out = args.out.clone().unwrap_or_else(|| args.run.join("codes"));
-    export_codes(model.disentangler(), &splits, &out)?;
-    println!("wrote s_train.csv, s_test.csv, z_train.csv, z_test.csv to {}", out.display());
+    let written = export_codes(model.disentangler(), &splits, &out, manifest.seed)?;
+    println!("wrote {} to {}", written.join(", "), out.display());
     Ok(())
 }

@@ -40,7 +40,9 @@ pub use common::saved::SavedModel;
 pub use common::tensors::{images_to_tensor, TensorData};
 pub use device::{device_name, DeviceChoice};
 pub use error::{CoreError, Result};
-pub use mathieu::{Mathieu, MathieuConfig, MathieuModel, MathieuTrainer};
+pub use mathieu::{BatchOrder, Mathieu, MathieuConfig, MathieuModel, MathieuTrainer};
 pub use method::{Budget, Code, Method, MethodConfig, MethodId, Model, OwnScore, Series};
-pub use model::{encode_dataset, reconstruction_mse, Codes, Disentangler, ModelSpec};
+pub use model::{
+    encode_dataset, encode_with_samples, reconstruction_mse, Codes, DatasetCodes, Disentangler, ModelSpec,
+};
 pub use two_step::{TwoStep, TwoStepConfig, TwoStepEval, TwoStepModel, TwoStepTrainer};

@@ -2,6 +2,7 @@
 //! cares which model it has.
 
 use ndarray::Array2;
+use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 use tch::{Device, Kind, Tensor};
 use tsd_data::{Dataset, Normalization};
@@ -60,6 +61,12 @@ pub trait Disentangler {
     /// Normalised images `(N, C, H, W)` -> codes.
     fn encode(&self, images: &Tensor) -> Codes;
 
+    /// One random draw of Z per image, for models whose Z is a distribution
+    /// ([`Disentangler::encode`] gives its mean); `None` for deterministic codes.
+    fn sample_z(&self, _images: &Tensor, _rng: &mut ChaCha8Rng) -> Option<Tensor> {
+        None
+    }
+
     /// Codes -> images `(N, C, H, W)` in the normalised input space.
     fn decode(&self, s: &Tensor, z: &Tensor) -> Tensor;
 
@@ -77,22 +84,57 @@ pub fn encode_dataset(
     data: &Dataset,
     batch_size: usize,
 ) -> Result<(Array2<f32>, Array2<f32>)> {
-    let (mut s_rows, mut z_rows) = (Vec::new(), Vec::new());
-    let (mut s_dim, mut z_dim) = (0, 0);
+    let codes = encode_with_samples(model, data, batch_size, None)?;
+    Ok((codes.s, codes.z))
+}
+
+/// The codes of a dataset: S, Z (for a stochastic Z its mean) and, for models
+/// with a stochastic Z, one sample of it per image.
+#[derive(Debug, Clone)]
+pub struct DatasetCodes {
+    /// `(N, s_dim)`.
+    pub s: Array2<f32>,
+    /// `(N, z_dim)`.
+    pub z: Array2<f32>,
+    /// `(N, z_dim)`, drawn with the seed given to [`encode_with_samples`].
+    pub z_sample: Option<Array2<f32>>,
+}
+
+/// Codes of a whole dataset in batches; with `sample_seed`, also one draw of
+/// Z per image from a generator seeded with it (models without samples give `None`).
+pub fn encode_with_samples(
+    model: &dyn Disentangler,
+    data: &Dataset,
+    batch_size: usize,
+    sample_seed: Option<u64>,
+) -> Result<DatasetCodes> {
+    let mut rng = sample_seed.map(<ChaCha8Rng as rand::SeedableRng>::seed_from_u64);
+    let mut rows: [Vec<f32>; 3] = Default::default();
+    let mut dims = [0usize; 3];
+    let mut sampled = rng.is_some();
     for start in (0..data.len()).step_by(batch_size.max(1)) {
         let end = (start + batch_size).min(data.len());
         let indices: Vec<usize> = (start..end).collect();
         let batch = images_to_tensor(&data.select(&indices).images, model.normalization(), model.device());
         let codes = model.encode(&batch);
-        s_dim = codes.s.size()[1] as usize;
-        z_dim = codes.z.size()[1] as usize;
-        s_rows.extend(Vec::<f32>::try_from(&codes.s.to_kind(Kind::Float).to_device(Device::Cpu).view([-1]))?);
-        z_rows.extend(Vec::<f32>::try_from(&codes.z.to_kind(Kind::Float).to_device(Device::Cpu).view([-1]))?);
+        let sample = rng.as_mut().and_then(|rng| model.sample_z(&batch, rng));
+        sampled &= sample.is_some();
+        for (i, code) in [Some(codes.s), Some(codes.z), sample].into_iter().enumerate() {
+            if let Some(code) = code {
+                dims[i] = code.size()[1] as usize;
+                rows[i].extend(Vec::<f32>::try_from(&code.to_kind(Kind::Float).to_device(Device::Cpu).view([-1]))?);
+            }
+        }
     }
     let n = data.len();
+    let [s, z, z_sample] = rows;
     let to_array =
         |rows: Vec<f32>, dim: usize| Array2::from_shape_vec((n, dim), rows).map_err(|e| CoreError::Data(e.to_string()));
-    Ok((to_array(s_rows, s_dim)?, to_array(z_rows, z_dim)?))
+    Ok(DatasetCodes {
+        s: to_array(s, dims[0])?,
+        z: to_array(z, dims[1])?,
+        z_sample: if sampled { Some(to_array(z_sample, dims[2])?) } else { None },
+    })
 }
 
 /// Mean squared reconstruction error of `model` over `data`, per pixel, in the

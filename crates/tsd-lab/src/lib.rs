@@ -22,6 +22,7 @@ pub mod pipeline;
 pub mod results;
 pub mod run_folder;
 pub mod setup;
+pub mod swap_labels;
 pub mod sweep;
 
 pub use error::{LabError, Result};

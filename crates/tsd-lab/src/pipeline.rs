@@ -9,14 +9,19 @@ use serde::{Deserialize, Serialize};
 use tch::Device;
 use tsd_core::method::TrainedModel;
 use tsd_core::train::{History, RunOptions};
-use tsd_core::{device_name, encode_dataset, reconstruction_mse, Disentangler, MethodConfig, OwnScore, TensorData};
+use tsd_core::{
+    device_name, encode_with_samples, reconstruction_mse, Disentangler, MethodConfig, OwnScore, TensorData,
+};
 use tsd_data::{Dataset, Splits};
-use tsd_metrics::{probe_codes, probe_nuisances, LabelledCodes, LeakageReport, NuisanceScores, ProbeOptions};
+use tsd_metrics::{
+    probe_codes, probe_nuisances, LabelledCodes, LeakageReport, NuisanceScores, ProbeConfig, ProbeFamily, ProbeOptions,
+};
 
 use crate::error::{Context, Result};
 use crate::manifest::{command_line, Machine, RunManifest};
 use crate::run_folder::RunFolder;
 use crate::setup::DataRequest;
+use crate::swap_labels::{read_swaps, SwapLabels};
 
 /// File names inside a run folder.
 pub const CONFIG_FILE: &str = "config.toml";
@@ -62,8 +67,16 @@ pub struct RunSummary {
     pub own_networks: Vec<OwnScore>,
     /// Fresh probes on S.
     pub s: CodeAudit,
-    /// Fresh probes on Z.
+    /// Fresh probes on Z (for a stochastic Z, its mean).
     pub z: CodeAudit,
+    /// Fresh probes on one sample of a stochastic Z per image (seeded with the
+    /// run's seed); absent for deterministic codes and in older files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub z_sample: Option<CodeAudit>,
+    /// Which label swapped test images show to a classifier of real images
+    /// ([`crate::swap_labels`]); measured when the MLP probe runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub swap_labels: Option<SwapLabels>,
 }
 
 /// How to run one method on one dataset.
@@ -125,7 +138,16 @@ pub fn train_and_audit(request: &RunRequest, splits: &Splits) -> Result<(Trained
         eprintln!("probing S and Z of {} on {} ...", request.config.method(), splits.train.name);
     }
     let probes = request.probes.clone().progress(!request.quiet);
-    let (s, z) = audit_codes(model.disentangler(), splits, &probes)?;
+    let (s, z, z_sample) = audit_codes(model.disentangler(), splits, &probes, request.config.seed())?;
+    let swap_labels = match probes.probe(ProbeFamily::Mlp) {
+        Some(ProbeConfig::Mlp(params)) => {
+            if !request.quiet {
+                eprintln!("  reading swapped test images with a classifier of real images");
+            }
+            read_swaps(model.disentangler(), splits, params, request.config.seed())?
+        }
+        _ => None,
+    };
     let summary = RunSummary {
         dataset: splits.train.name.clone(),
         method: request.config.method().to_string(),
@@ -138,18 +160,26 @@ pub fn train_and_audit(request: &RunRequest, splits: &Splits) -> Result<(Trained
         own_networks: model.own_scores(&splits.test),
         s,
         z,
+        z_sample,
+        swap_labels,
     };
     let path = out.join(SUMMARY_FILE);
     tsd_core::common::checkpoint::write_atomic(&path, serde_json::to_string_pretty(&summary)?.as_bytes())?;
     Ok((model, history, summary))
 }
 
-/// Probes of S and of Z: label probes fitted on train codes, scored on test codes,
-/// and the nuisance probes of every nuisance factor.
-pub fn audit_codes(model: &dyn Disentangler, splits: &Splits, probes: &ProbeOptions) -> Result<(CodeAudit, CodeAudit)> {
+/// Probes of S, of Z and (for a stochastic Z, drawn with `sample_seed`) of a
+/// sample of Z: label probes fitted on train codes, scored on test codes, and
+/// the nuisance probes of every nuisance factor.
+pub fn audit_codes(
+    model: &dyn Disentangler,
+    splits: &Splits,
+    probes: &ProbeOptions,
+    sample_seed: u64,
+) -> Result<(CodeAudit, CodeAudit, Option<CodeAudit>)> {
     let batch = 500;
-    let (s_train, z_train) = encode_dataset(model, &splits.train, batch)?;
-    let (s_test, z_test) = encode_dataset(model, &splits.test, batch)?;
+    let train = encode_with_samples(model, &splits.train, batch, Some(sample_seed))?;
+    let test = encode_with_samples(model, &splits.test, batch, Some(sample_seed.wrapping_add(1)))?;
     let audit = |code: &str, train: ndarray::Array2<f32>, test: ndarray::Array2<f32>| -> Result<CodeAudit> {
         if probes.progress {
             eprintln!("  probing {code} ({} train codes)", train.nrows());
@@ -174,7 +204,11 @@ pub fn audit_codes(model: &dyn Disentangler, splits: &Splits, probes: &ProbeOpti
         let test = LabelledCodes::new(test, splits.test.labels.clone())?;
         Ok(CodeAudit { label: probe_codes(&train, &test, probes)?, nuisances })
     };
-    Ok((audit("S", s_train, s_test)?, audit("Z", z_train, z_test)?))
+    let z_sample = match (train.z_sample, test.z_sample) {
+        (Some(train), Some(test)) => Some(audit("Z sample", train, test)?),
+        _ => None,
+    };
+    Ok((audit("S", train.s, test.s)?, audit("Z", train.z, test.z)?, z_sample))
 }
 
 /// Mean squared reconstruction error on `data`, per pixel, in the model's input scaling.
@@ -182,14 +216,19 @@ fn test_reconstruction_mse(model: &dyn Disentangler, data: &Dataset) -> f64 {
     reconstruction_mse(model, &TensorData::new(data, model.normalization(), model.device()), 500)
 }
 
-/// Writes the S and Z codes of the train and test sets as CSV (`d0,…,dK,label`):
-/// `s_train.csv`, `s_test.csv`, `z_train.csv`, `z_test.csv` in `dir`, ready for
-/// `tsd probe` or any other tool.
-pub fn export_codes(model: &dyn Disentangler, splits: &Splits, dir: &Path) -> Result<()> {
+/// Writes the codes of the train and test sets as CSV (`d0,…,dK,label`):
+/// `s_train.csv`, `s_test.csv`, `z_train.csv`, `z_test.csv` in `dir`, and for a
+/// stochastic Z also one sample of it (`zsample_train.csv`, `zsample_test.csv`,
+/// drawn as the run's audit drew them from `sample_seed`), ready for `tsd probe`
+/// or any other tool. Returns the file names written.
+pub fn export_codes(model: &dyn Disentangler, splits: &Splits, dir: &Path, sample_seed: u64) -> Result<Vec<String>> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    for (part, data) in [("train", &splits.train), ("test", &splits.test)] {
-        let (s, z) = encode_dataset(model, data, 500)?;
-        for (code, x) in [("s", s), ("z", z)] {
+    let mut written = Vec::new();
+    for (i, (part, data)) in [("train", &splits.train), ("test", &splits.test)].into_iter().enumerate() {
+        let codes = encode_with_samples(model, data, 500, Some(sample_seed.wrapping_add(i as u64)))?;
+        let all = [("s", Some(codes.s)), ("z", Some(codes.z)), ("zsample", codes.z_sample)];
+        for (code, x) in all.into_iter().filter_map(|(code, x)| x.map(|x| (code, x))) {
+            written.push(format!("{code}_{part}.csv"));
             let path = dir.join(format!("{code}_{part}.csv"));
             let mut w = csv::Writer::from_writer(Vec::new());
             let mut header: Vec<String> = (0..x.ncols()).map(|j| format!("d{j}")).collect();
@@ -203,7 +242,7 @@ pub fn export_codes(model: &dyn Disentangler, splits: &Splits, dir: &Path) -> Re
             tsd_core::common::checkpoint::write_atomic(&path, &w.into_inner()?)?;
         }
     }
-    Ok(())
+    Ok(written)
 }
 
 /// Reads the `summary.json` of a finished run folder.

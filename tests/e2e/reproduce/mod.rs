@@ -9,7 +9,7 @@ use tsd_lab::results::table::{read_csv, RowKind, TableRow};
 use crate::support::{spawn, text, tsd, wait_until, write_small_mnist};
 
 /// A quick sweep made tiny: few images, narrow networks, PCA figures.
-const TINY: [&str; 22] = [
+const TINY: [&str; 20] = [
     "--method",
     "all",
     "--seeds",
@@ -30,8 +30,6 @@ const TINY: [&str; 22] = [
     "batch_size=50",
     "--set",
     "two-step:bn_momentum=0.1",
-    "--set",
-    "mathieu:hidden=64",
 ];
 
 /// Runs `tsd reproduce` with [`TINY`] and `extra`; panics with its output when it fails.

@@ -1,13 +1,18 @@
 //! The Gaussian-prior adversarial baseline of Mathieu et al. (NIPS 2016),
 //! "Disentangling factors of variation in deep representations using
-//! adversarial training" (`../shared/REFERENCE.md` §2).
+//! adversarial training" (`../shared/REFERENCE.md` §2), as Jha et al.
+//! (ECCV 2018) re-implemented and trained it: the implementation whose
+//! numbers later papers publish (REFERENCE §3).
 //!
 //! One encoder gives a label code s and a Gaussian code z (reparameterised,
-//! KL to N(0, I)). Batches are triplets: x1 and x2 share a label, x3 has
-//! another. The generator reconstructs x1, swaps s between x1 and x2, and
-//! makes `Dec(z3, s1)` pass a label-conditioned discriminator as an image of
-//! x1's label. Evaluation uses the mean of z.
+//! KL to N(0, I)); the decoder maps (z, s) back to an image in `[0, 1]`. Each
+//! iteration reconstructs, swaps s between two images of a class, and makes
+//! `Dec(z, s3)` and `Dec(prior sample, s3)` pass a pair discriminator as
+//! images of x3's class ([`train`]); the prior-sample fake is what forces the
+//! class to come from s. [`crate::Disentangler::encode`] gives the mean of z,
+//! [`crate::Disentangler::sample_z`] one sample.
 
+mod batches;
 mod config;
 pub mod model;
 pub mod nets;
@@ -16,15 +21,17 @@ pub mod train;
 use tch::Device;
 use tsd_data::Splits;
 
-pub use config::{LossWeights, MathieuConfig};
+pub use batches::{PairedBatch, PairedBatches};
+pub use config::{BatchOrder, MathieuConfig};
 pub use model::MathieuModel;
 pub use train::{MathieuFigures, MathieuTrainer};
 
+use crate::common::config::InputScaling;
 use crate::common::saved::SavedModel;
 use crate::method::{dataset_name, Budget, Curve, CurvePanel, Method, MethodSettings, QUICK_EPOCHS};
 use crate::model::ModelSpec;
 use crate::train::{self as training, History, RunOptions};
-use crate::Result;
+use crate::{CoreError, Result};
 
 /// The baseline of Mathieu et al., as registered.
 #[derive(Debug, Clone, Copy)]
@@ -43,7 +50,8 @@ impl MethodSettings for MathieuConfig {
 impl Method for Mathieu {
     const NAME: &'static str = "mathieu";
     const TITLE: &'static str = "Mathieu et al.";
-    const CITATION: &'static str = "Mathieu, Zhao, Sprechmann, Ramesh & LeCun, NIPS 2016";
+    const CITATION: &'static str =
+        "Mathieu, Zhao, Sprechmann, Ramesh & LeCun, NIPS 2016; trained as re-implemented by Jha et al., ECCV 2018";
     const CURVES_CAPTION: &'static str = "Training curves: reconstruction loss (`rec`, `val_rec`) and the image discriminator's accuracy (`disc_acc`); one line per seed.";
     const PRESETS: &'static [&'static str] = &["mnist", "mnist-64", "sprites"];
 
@@ -51,8 +59,8 @@ impl Method for Mathieu {
     type Model = MathieuModel;
     type Figures = MathieuFigures;
 
-    /// The preset of the dataset (REFERENCE §2); any other dataset gets the
-    /// Sprites preset ([`MathieuConfig::sprites_network`]). The quick budget
+    /// The preset of the dataset (MNIST: Jha et al.'s release); any other
+    /// dataset gets the Sprites preset ([`MathieuConfig::sprites_network`]). The quick budget
     /// trains [`QUICK_EPOCHS`].
     fn preset(name: &str, budget: Budget) -> Result<MathieuConfig> {
         let mut config = match name {
@@ -73,7 +81,15 @@ impl Method for Mathieu {
         device: Device,
         run: &RunOptions,
     ) -> Result<(MathieuModel, History)> {
-        let spec = ModelSpec::for_data(&splits.train, config.scaling)?;
+        let spec = ModelSpec::for_data(&splits.train, InputScaling::Unit)?;
+        if spec.side < nets::MIN_SIDE {
+            return Err(CoreError::Data(format!(
+                "Mathieu et al.'s networks need images of at least {0}x{0} pixels (a last conv map of \
+                 2x2 or more for its InstanceNorm), got {1}x{1}",
+                nets::MIN_SIDE,
+                spec.side
+            )));
+        }
         let mut model = MathieuModel::new(config.clone(), spec, device);
         let mut trainer = MathieuTrainer::new(&mut model, &splits.train, &splits.val)?;
         let history = training::fit(&mut trainer, run)?;

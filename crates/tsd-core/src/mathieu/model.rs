@@ -1,23 +1,24 @@
 //! The networks of the baseline in their variable stores, and its model file.
 
+use rand_chacha::ChaCha8Rng;
 use tch::nn::VarStore;
 use tch::{Device, Tensor};
 use tsd_data::Normalization;
 
 use super::config::MathieuConfig;
 use super::nets::{Decoder, Discriminator, Encoder, Sizes};
-use crate::common::config::InputScaling;
 use crate::common::saved::SavedModel;
+use crate::common::tensors::normal_noise;
 use crate::method::Model;
 use crate::model::{Codes, Disentangler, ModelSpec};
 
-/// The networks of the baseline: generator (encoder + decoder) and discriminator,
-/// each in its own [`VarStore`].
+/// The networks of the baseline: generator (encoder + decoder) and
+/// discriminator, each in its own [`VarStore`].
 #[derive(Debug)]
 pub struct MathieuModel {
     /// Hyper-parameters.
     pub config: MathieuConfig,
-    /// Data shape and normalisation.
+    /// Data shape and normalisation (always `[0, 1]` pixels).
     pub spec: ModelSpec,
     /// Encoder and decoder.
     pub gen_vs: VarStore,
@@ -30,34 +31,30 @@ pub struct MathieuModel {
 
 impl MathieuModel {
     fn build(config: MathieuConfig, spec: ModelSpec, device: Device) -> Self {
-        let sizes = Sizes {
-            channels: spec.channels,
-            side: spec.side,
-            nf: config.nf,
-            hidden: config.hidden,
-            bn_momentum: config.bn_momentum,
-        };
+        let sizes = Sizes::new(spec.channels, spec.side, config.nf, config.init_std);
         let gen_vs = VarStore::new(device);
         let encoder = Encoder::new(&(gen_vs.root() / "encoder"), sizes, config.s_dim, config.z_dim);
         let decoder = Decoder::new(&(gen_vs.root() / "decoder"), sizes, config.s_dim, config.z_dim);
         let disc_vs = VarStore::new(device);
-        let disc = Discriminator::new(&(disc_vs.root() / "discriminator"), sizes, spec.n_classes);
+        let disc = Discriminator::new(&(disc_vs.root() / "discriminator"), sizes);
         MathieuModel { config, spec, gen_vs, encoder, decoder, disc_vs, disc }
     }
 
-    /// The decoder's output activation for the input scaling.
-    pub(super) fn activate(&self, raw: Tensor) -> Tensor {
-        match self.config.scaling {
-            InputScaling::Symmetric => raw.tanh(),
-            InputScaling::Unit => raw.sigmoid(),
-            InputScaling::Standardize => raw,
-        }
+    /// Images from codes, in `[0, 1]` (with gradients when enabled).
+    pub(super) fn generate(&self, s: &Tensor, z: &Tensor) -> Tensor {
+        self.decoder.forward(s, z).sigmoid()
     }
+}
+
+/// A reparameterised sample `mu + exp(logvar / 2) * eps` with `eps` from `rng`.
+pub(super) fn sample(mu: &Tensor, logvar: &Tensor, rng: &mut ChaCha8Rng) -> Tensor {
+    let size = mu.size();
+    mu + (logvar * 0.5).exp() * normal_noise(rng, [size[0], size[1]], mu.device())
 }
 
 impl SavedModel for MathieuModel {
     type Config = MathieuConfig;
-    const FORMAT: &'static str = "tsd-mathieu-v1";
+    const FORMAT: &'static str = "tsd-mathieu-v2";
 
     /// A freshly initialised model; initialisation depends only on `config.seed`.
     fn new(config: MathieuConfig, spec: ModelSpec, device: Device) -> Self {
@@ -90,12 +87,19 @@ impl Disentangler for MathieuModel {
         self.spec.normalization
     }
 
+    /// S and the mean of Z.
     fn encode(&self, images: &Tensor) -> Codes {
-        let e = tch::no_grad(|| self.encoder.forward_t(images, false));
+        let e = tch::no_grad(|| self.encoder.forward(images));
         Codes { s: e.s, z: e.mu }
     }
 
+    /// One reparameterised sample of Z per image.
+    fn sample_z(&self, images: &Tensor, rng: &mut ChaCha8Rng) -> Option<Tensor> {
+        let e = tch::no_grad(|| self.encoder.forward(images));
+        Some(sample(&e.mu, &e.logvar, rng))
+    }
+
     fn decode(&self, s: &Tensor, z: &Tensor) -> Tensor {
-        self.activate(tch::no_grad(|| self.decoder.forward_t(s, z, false)))
+        tch::no_grad(|| self.generate(s, z))
     }
 }

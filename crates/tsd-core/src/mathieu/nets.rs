@@ -1,51 +1,106 @@
-//! Networks of the Mathieu et al. baseline: a conv encoder with a label code s
-//! and a Gaussian code z (mean and log-variance heads), a decoder that sums
-//! linear projections of z and s, and a label-conditioned discriminator.
+//! Networks of the baseline as Jha et al. built them: a conv encoder with a
+//! label code s and a Gaussian code z (mean and log-variance heads), a decoder
+//! that projects z and s separately and concatenates them, and a *pair*
+//! discriminator that judges (a real image of a class, a candidate) together.
+//!
+//! Every InstanceNorm normalises with the instance's own statistics, in
+//! training and in evaluation alike (Jha et al. train that way; their layers
+//! also keep running statistics, which their evaluation mode would use —
+//! tsd has no such second mode, so encoding is deterministic and batch-free).
 
-use tch::nn::{self, Module, ModuleT};
+use tch::nn::{self, Module};
 use tch::Tensor;
 
-use crate::common::layers::{batch_norm, batch_norm2d, conv, dense};
-
-/// Slope of the discriminator's LeakyReLU.
+/// Kernel of the encoder's and discriminator's convs (5x5, stride 2, padding 1).
+const CONV_KERNEL: i64 = 5;
+/// Kernel of the decoder's transposed convs (4x4, stride 2).
+const DECONV_KERNEL: i64 = 4;
+/// Slope of every LeakyReLU.
 const LEAK: f64 = 0.2;
+/// The smallest image side for which the last conv map is at least 2x2 (on a
+/// 1x1 map InstanceNorm outputs zeros and the codes stop depending on the image).
+pub const MIN_SIDE: i64 = 24;
+/// InstanceNorm epsilon (PyTorch's default).
+const NORM_EPS: f64 = 1e-5;
 
-/// `conv(stride) -> BatchNorm2d`.
-#[derive(Debug)]
-struct ConvBn {
-    conv: nn::Conv2D,
-    bn: nn::BatchNorm,
-}
-
-impl ConvBn {
-    fn new(p: &nn::Path, inputs: i64, outputs: i64, stride: i64, momentum: f64) -> Self {
-        ConvBn { conv: conv(p / "conv", inputs, outputs, stride), bn: batch_norm2d(p / "bn", outputs, momentum) }
-    }
-
-    fn forward_t(&self, xs: &Tensor, train: bool) -> Tensor {
-        self.bn.forward_t(&self.conv.forward(xs), train)
-    }
-}
-
-/// Sizes shared by the three networks.
-#[derive(Debug, Clone, Copy)]
+/// Layer sizes for one image geometry.
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Sizes {
     /// Image channels.
     pub channels: i64,
-    /// Image side (a multiple of 4).
-    pub side: i64,
-    /// Base number of filters.
+    /// Base width.
     pub nf: i64,
-    /// Dense width.
-    pub hidden: i64,
-    /// BatchNorm momentum (torch terms).
-    pub bn_momentum: f64,
+    /// Side of the encoder's (and discriminator's) last feature map.
+    pub conv_side: i64,
+    /// Side of the decoder's first feature map.
+    pub deconv_side: i64,
+    /// Paddings of the decoder's three transposed convs.
+    pub deconv_padding: [i64; 3],
+    /// Image side (the decoder crops its output to it when it overshoots).
+    pub side: i64,
+    /// Std of the normal initialisation of conv and linear weights.
+    pub init_std: f64,
 }
 
 impl Sizes {
-    fn flat(&self) -> i64 {
-        2 * self.nf * (self.side / 4) * (self.side / 4)
+    /// Sizes for square `side`-pixel images: 28 gives Jha et al.'s MNIST
+    /// networks exactly (decoder 2 -> 6 -> 14 -> 28); any other side gives
+    /// ours: the decoder starts at `ceil(side/8)`, doubles three times and
+    /// crops the centre when that overshoots (never for multiples of 8).
+    /// The convs need `side >= MIN_SIDE`.
+    pub fn new(channels: i64, side: i64, nf: i64, init_std: f64) -> Sizes {
+        let (deconv_side, deconv_padding) = match side {
+            28 => (2, [0, 0, 1]),
+            _ => ((side + 7) / 8, [1, 1, 1]),
+        };
+        let conv_side = (0..3).fold(side, |s, _| (s + 2 - CONV_KERNEL) / 2 + 1);
+        Sizes { channels, nf, conv_side, deconv_side, deconv_padding, side, init_std }
     }
+
+    /// Width of each code's projection in the decoder (256 at 28x28, nf 16).
+    fn projection(&self) -> i64 {
+        4 * self.nf * self.deconv_side * self.deconv_side
+    }
+
+    fn linear(&self, p: nn::Path, inputs: i64, outputs: i64) -> nn::Linear {
+        let cfg = nn::LinearConfig {
+            ws_init: nn::Init::Randn { mean: 0.0, stdev: self.init_std },
+            bs_init: Some(nn::Init::Const(0.0)),
+            bias: true,
+        };
+        nn::linear(p, inputs, outputs, cfg)
+    }
+
+    fn conv(&self, p: nn::Path, inputs: i64, outputs: i64) -> nn::Conv2D {
+        let cfg = nn::ConvConfig {
+            stride: 2,
+            padding: 1,
+            ws_init: nn::Init::Randn { mean: 0.0, stdev: self.init_std },
+            bs_init: nn::Init::Const(0.0),
+            ..Default::default()
+        };
+        nn::conv2d(p, inputs, outputs, CONV_KERNEL, cfg)
+    }
+
+    /// A transposed conv with PyTorch's default initialisation: weight and
+    /// bias uniform in `±1/sqrt(outputs * k²)`.
+    fn deconv(&self, p: nn::Path, inputs: i64, outputs: i64, padding: i64) -> nn::ConvTranspose2D {
+        let bound = 1.0 / ((outputs * DECONV_KERNEL * DECONV_KERNEL) as f64).sqrt();
+        let uniform = nn::Init::Uniform { lo: -bound, up: bound };
+        let cfg =
+            nn::ConvTransposeConfig { stride: 2, padding, ws_init: uniform, bs_init: uniform, ..Default::default() };
+        nn::conv_transpose2d(p, inputs, outputs, DECONV_KERNEL, cfg)
+    }
+}
+
+/// InstanceNorm without affine parameters, with the instance's statistics.
+fn instance_norm(xs: &Tensor) -> Tensor {
+    xs.instance_norm::<Tensor>(None, None, None, None, true, 0.1, NORM_EPS, false)
+}
+
+/// LeakyReLU with slope [`LEAK`].
+fn leaky(xs: &Tensor) -> Tensor {
+    xs.maximum(&(xs * LEAK))
 }
 
 /// The encoder's output for a batch.
@@ -59,118 +114,114 @@ pub struct Encoded {
     pub logvar: Tensor,
 }
 
-/// `conv(nf,/2)-BN-ReLU -> conv(2nf,/2)-BN-ReLU -> Dense(hidden)-BN-ReLU -> heads s, mu, logvar`.
+/// `3 x [conv 5x5/2 -> InstanceNorm -> ReLU]` (nf, 2nf, 4nf), flattened, then
+/// linear heads mu, logvar and s.
 #[derive(Debug)]
 pub struct Encoder {
-    convs: [ConvBn; 2],
-    dense: nn::Linear,
-    bn: nn::BatchNorm,
-    s: nn::Linear,
+    convs: [nn::Conv2D; 3],
     mu: nn::Linear,
     logvar: nn::Linear,
+    s: nn::Linear,
 }
 
 impl Encoder {
     /// Builds the encoder under `p`.
     pub fn new(p: &nn::Path, sizes: Sizes, s_dim: i64, z_dim: i64) -> Self {
-        let Sizes { channels, nf, hidden, bn_momentum: m, .. } = sizes;
+        let nf = sizes.nf;
+        let flat = 4 * nf * sizes.conv_side * sizes.conv_side;
         Encoder {
-            convs: [ConvBn::new(&(p / "conv0"), channels, nf, 2, m), ConvBn::new(&(p / "conv1"), nf, 2 * nf, 2, m)],
-            dense: dense(p / "dense", sizes.flat(), hidden),
-            bn: batch_norm(p / "bn", hidden, m),
-            s: dense(p / "s", hidden, s_dim),
-            mu: dense(p / "mu", hidden, z_dim),
-            logvar: dense(p / "logvar", hidden, z_dim),
+            convs: [
+                sizes.conv(p / "conv0", sizes.channels, nf),
+                sizes.conv(p / "conv1", nf, 2 * nf),
+                sizes.conv(p / "conv2", 2 * nf, 4 * nf),
+            ],
+            mu: sizes.linear(p / "mu", flat, z_dim),
+            logvar: sizes.linear(p / "logvar", flat, z_dim),
+            s: sizes.linear(p / "s", flat, s_dim),
         }
     }
 
     /// Images `(N, C, H, W)` -> codes.
-    pub fn forward_t(&self, xs: &Tensor, train: bool) -> Encoded {
-        let h = self.convs.iter().fold(xs.shallow_clone(), |h, c| c.forward_t(&h, train).relu());
-        let h = self.bn.forward_t(&self.dense.forward(&h.flatten(1, -1)), train).relu();
+    pub fn forward(&self, xs: &Tensor) -> Encoded {
+        let h = self.convs.iter().fold(xs.shallow_clone(), |h, c| instance_norm(&c.forward(&h)).relu());
+        let h = h.flatten(1, -1);
         Encoded { s: self.s.forward(&h), mu: self.mu.forward(&h), logvar: self.logvar.forward(&h) }
     }
 }
 
-/// `Dense(z) + Dense(s) -> BN-ReLU -> (2nf, D/4, D/4) -> up, conv(nf)-BN-ReLU -> up,
-/// conv(nf)-BN-ReLU -> conv(C)`; the output is pre-activation.
+/// `[Linear(z) -> LeakyReLU, Linear(s) -> LeakyReLU]` concatenated into
+/// `(8nf, d, d)`, then `2 x [deconv 4x4/2 -> InstanceNorm -> LeakyReLU]`
+/// (2nf, nf) and a last deconv to the image channels; the output is
+/// pre-sigmoid.
 #[derive(Debug)]
 pub struct Decoder {
     from_z: nn::Linear,
     from_s: nn::Linear,
-    bn: nn::BatchNorm,
-    convs: [ConvBn; 2],
-    out: nn::Conv2D,
+    deconvs: [nn::ConvTranspose2D; 3],
     sizes: Sizes,
 }
 
 impl Decoder {
     /// Builds the decoder under `p`.
     pub fn new(p: &nn::Path, sizes: Sizes, s_dim: i64, z_dim: i64) -> Self {
-        let Sizes { channels, nf, bn_momentum: m, .. } = sizes;
+        let (nf, pad) = (sizes.nf, sizes.deconv_padding);
         Decoder {
-            from_z: dense(p / "from_z", z_dim, sizes.flat()),
-            from_s: dense(p / "from_s", s_dim, sizes.flat()),
-            bn: batch_norm(p / "bn", sizes.flat(), m),
-            convs: [ConvBn::new(&(p / "conv0"), 2 * nf, nf, 1, m), ConvBn::new(&(p / "conv1"), nf, nf, 1, m)],
-            out: conv(p / "out", nf, channels, 1),
+            from_z: sizes.linear(p / "from_z", z_dim, sizes.projection()),
+            from_s: sizes.linear(p / "from_s", s_dim, sizes.projection()),
+            deconvs: [
+                sizes.deconv(p / "deconv0", 8 * nf, 2 * nf, pad[0]),
+                sizes.deconv(p / "deconv1", 2 * nf, nf, pad[1]),
+                sizes.deconv(p / "deconv2", nf, sizes.channels, pad[2]),
+            ],
             sizes,
         }
     }
 
     /// Codes -> pre-activation images `(N, C, side, side)`.
-    pub fn forward_t(&self, s: &Tensor, z: &Tensor, train: bool) -> Tensor {
-        let n = s.size()[0];
-        let q = self.sizes.side / 4;
-        let h = self.bn.forward_t(&(self.from_z.forward(z) + self.from_s.forward(s)), train).relu();
-        let h = h.view([n, 2 * self.sizes.nf, q, q]).upsample_nearest2d([2 * q, 2 * q], None, None);
-        let h = self.convs[0].forward_t(&h, train).relu().upsample_nearest2d([4 * q, 4 * q], None, None);
-        let h = self.convs[1].forward_t(&h, train).relu();
-        self.out.forward(&h)
+    pub fn forward(&self, s: &Tensor, z: &Tensor) -> Tensor {
+        let d = self.sizes.deconv_side;
+        let h = Tensor::cat(&[leaky(&self.from_z.forward(z)), leaky(&self.from_s.forward(s))], 1);
+        let h = h.view([-1, 8 * self.sizes.nf, d, d]);
+        let h = leaky(&instance_norm(&self.deconvs[0].forward(&h)));
+        let h = leaky(&instance_norm(&self.deconvs[1].forward(&h)));
+        let out = self.deconvs[2].forward(&h);
+        let (made, side) = (out.size()[2], self.sizes.side);
+        if made == side {
+            return out;
+        }
+        let offset = (made - side) / 2;
+        out.narrow(2, offset, side).narrow(3, offset, side)
     }
 }
 
-/// Label-conditioned discriminator: conv trunk on the image, its features
-/// concatenated with the one-hot label, then `Dense(hidden)-LeakyReLU -> Dense(1)` (logit).
+/// Pair discriminator: `(reference, candidate)` stacked on channels, `3 x
+/// [conv 5x5/2 -> InstanceNorm -> LeakyReLU]` (2nf, 4nf, 8nf), flattened,
+/// `Linear -> 2` logits (class 1: a real pair of one class).
 #[derive(Debug)]
 pub struct Discriminator {
-    conv0: nn::Conv2D,
-    conv1: ConvBn,
-    dense: nn::Linear,
+    convs: [nn::Conv2D; 3],
     out: nn::Linear,
-    n_classes: i64,
 }
 
 impl Discriminator {
     /// Builds the discriminator under `p`.
-    pub fn new(p: &nn::Path, sizes: Sizes, n_classes: i64) -> Self {
-        let Sizes { channels, nf, hidden, bn_momentum: m, .. } = sizes;
+    pub fn new(p: &nn::Path, sizes: Sizes) -> Self {
+        let nf = sizes.nf;
+        let flat = 8 * nf * sizes.conv_side * sizes.conv_side;
         Discriminator {
-            conv0: conv(p / "conv0", channels, nf, 2),
-            conv1: ConvBn::new(&(p / "conv1"), nf, 2 * nf, 2, m),
-            dense: dense(p / "dense", sizes.flat() + n_classes, hidden),
-            out: dense(p / "out", hidden, 1),
-            n_classes,
+            convs: [
+                sizes.conv(p / "conv0", 2 * sizes.channels, 2 * nf),
+                sizes.conv(p / "conv1", 2 * nf, 4 * nf),
+                sizes.conv(p / "conv2", 4 * nf, 8 * nf),
+            ],
+            out: sizes.linear(p / "out", flat, 2),
         }
     }
 
-    /// Images `(N, C, H, W)` and labels `(N,)` -> real/fake logits `(N,)`.
-    pub fn forward_t(&self, xs: &Tensor, labels: &Tensor, train: bool) -> Tensor {
-        let h = self.conv0.forward(xs).leaky_relu_with_slope(LEAK);
-        let h = self.conv1.forward_t(&h, train).leaky_relu_with_slope(LEAK).flatten(1, -1);
-        let onehot = labels.one_hot(self.n_classes).to_kind(h.kind());
-        let h = self.dense.forward(&Tensor::cat(&[h, onehot], 1)).leaky_relu_with_slope(LEAK);
-        self.out.forward(&h).squeeze_dim(1)
-    }
-}
-
-/// Slope-parameterised LeakyReLU for tch tensors.
-trait LeakyRelu {
-    fn leaky_relu_with_slope(&self, slope: f64) -> Tensor;
-}
-
-impl LeakyRelu for Tensor {
-    fn leaky_relu_with_slope(&self, slope: f64) -> Tensor {
-        self.maximum(&(self * slope))
+    /// Reference and candidate images `(N, C, H, W)` -> logits `(N, 2)`.
+    pub fn forward(&self, reference: &Tensor, candidate: &Tensor) -> Tensor {
+        let pair = Tensor::cat(&[reference, candidate], 1);
+        let h = self.convs.iter().fold(pair, |h, c| leaky(&instance_norm(&c.forward(&h))));
+        self.out.forward(&h.flatten(1, -1))
     }
 }

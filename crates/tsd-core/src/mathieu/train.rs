@@ -1,16 +1,33 @@
-//! Training of the baseline: triplet batches, the generator's losses
-//! (reconstruction, same-label swaps, adversarial swap, KL) and the
-//! label-conditioned discriminator, one step each per batch.
+//! Training of the baseline as Jha et al. ran it. Every iteration takes, in
+//! order, from the stream of paired batches ([`super::batches`]):
+//!
+//! - **A**, the auto-encoder step (1 batch: images x1, partners x2 of the
+//!   same class): `KL(z1)/pixels + MSE(Dec(z1, s1), x1) + MSE(Dec(z1, s2), x1)`
+//!   with z1 sampled, on its own Adam;
+//! - **B**, `generator_steps` generator steps (2 batches each: x1 from the
+//!   first, x3 from the second): `Dec(z1, s3)` and `Dec(prior sample, s3)`
+//!   must pass the pair discriminator as real pairs next to x3, plus `KL(z1)`,
+//!   on a second Adam over the same encoder and decoder;
+//! - **C**, `discriminator_steps` discriminator steps (2 batches: x1 from the
+//!   first, images x2 and partners x3 from the second): `(x2, x3)` is real,
+//!   `(x3, Dec(mean z1, s3))` fake, on a third Adam, stepped only while the
+//!   batch accuracy is below `disc_accuracy_limit`.
+//!
+//! Same maths as theirs, computed with fewer passes: the two images of a step
+//! go through the encoder (and the two fakes through the decoder and
+//! discriminator) as one batch — exact, since InstanceNorm is per image — the
+//! discriminator's weights take no gradient in B, and C's fake is made
+//! without gradients (their gradients there reach only the generator, whose
+//! optimisers zero them before use).
 
 use std::path::Path;
 
-use rand::Rng;
-use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 use tch::{Kind, Reduction, Tensor};
 use tsd_data::Dataset;
 
-use super::model::MathieuModel;
+use super::batches::PairedBatches;
+use super::model::{sample, MathieuModel};
 use crate::common::checkpoint::TensorMap;
 use crate::common::config::OptimizerKind;
 use crate::common::optim::Optimizer;
@@ -18,33 +35,38 @@ use crate::common::saved::SavedModel;
 use crate::common::tensors::{epoch_rng, normal_noise, TensorData};
 use crate::model::{reconstruction_mse, Disentangler};
 use crate::train::{EpochContext, Trainable};
-use crate::{CoreError, Result};
+use crate::Result;
 
-/// What one epoch of the baseline's training measured (means over the epoch's triplets).
+/// Seed offset of the z noise (the batches use another).
+const NOISE_STREAM: u64 = 0x004e_4f49_5345;
+
+/// What one epoch of the baseline's training measured (means over its iterations).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MathieuFigures {
-    /// Reconstruction `Dec(z1, s1) ~ x1`.
+    /// Reconstruction `MSE(Dec(z1, s1), x1)` of step A.
     pub rec: f64,
-    /// Same-label swaps.
+    /// Same-class swap `MSE(Dec(z1, s2), x1)` of step A.
     pub swap: f64,
-    /// The generator's adversarial loss.
-    pub gen_adv: f64,
-    /// KL of z to the prior.
+    /// `KL(z1)` per pixel of step A.
     pub kl: f64,
-    /// The discriminator's loss.
+    /// The generator's adversarial loss (both fakes, summed) in step B.
+    pub gen: f64,
+    /// The discriminator's loss (real + fake) in step C.
     pub disc_loss: f64,
-    /// The discriminator's accuracy on real and fake images.
+    /// The discriminator's accuracy on real and fake pairs in step C.
     pub disc_acc: f64,
-    /// Validation reconstruction MSE (evaluation mode, mean of z).
+    /// Fraction of discriminator steps taken (accuracy under the limit).
+    pub disc_step_fraction: f64,
+    /// Validation reconstruction MSE (mean of z).
     pub val_rec: f64,
-    /// Training triplets per second.
+    /// Training images per second (iterations x batch size).
     pub samples_per_s: f64,
 }
 
-/// KL divergence of `N(mu, exp(logvar))` to `N(0, I)`, summed over dimensions, mean over the batch.
-fn kl_to_prior(mu: &Tensor, logvar: &Tensor) -> Tensor {
-    let per_dim = (logvar.exp() + mu.square() - logvar - 1.0) * 0.5;
-    per_dim.sum_dim_intlist(1, false, Kind::Float).mean(Kind::Float)
+/// KL of `N(mu, exp(logvar))` to `N(0, I)`, summed, divided by `batch x pixels`.
+fn kl_per_pixel(mu: &Tensor, logvar: &Tensor, pixels: i64) -> Tensor {
+    let sum = (logvar.exp() + mu.square() - logvar - 1.0).sum(Kind::Float) * 0.5;
+    sum / (mu.size()[0] * pixels) as f64
 }
 
 /// Trains a [`MathieuModel`] (one phase, `train`).
@@ -53,65 +75,136 @@ pub struct MathieuTrainer<'a> {
     model: &'a mut MathieuModel,
     train: TensorData,
     val: TensorData,
-    by_class: Vec<Vec<i64>>,
-    labels: Vec<usize>,
+    batches: PairedBatches,
+    opt_ae: Optimizer,
     opt_gen: Optimizer,
     opt_disc: Optimizer,
 }
 
+/// Sums of one epoch's per-iteration figures.
+#[derive(Debug, Default)]
+struct Sums {
+    values: [f64; 6],
+    disc_steps: usize,
+    disc_tries: usize,
+    iterations: usize,
+}
+
 impl<'a> MathieuTrainer<'a> {
-    /// A trainer over `train` (fitting) and `val` (monitoring). Needs at least two classes.
+    /// A trainer over `train` (fitting) and `val` (monitoring).
     pub fn new(model: &'a mut MathieuModel, train: &Dataset, val: &Dataset) -> Result<Self> {
-        let mut by_class = vec![Vec::new(); train.n_classes];
-        for (i, &y) in train.labels.iter().enumerate() {
-            by_class[y].push(i as i64);
-        }
-        if by_class.iter().filter(|c| !c.is_empty()).count() < 2 {
-            return Err(CoreError::Data(
-                "Mathieu et al. triplets need at least two classes in the training set".into(),
-            ));
-        }
-        let (device, norm, c) = (model.device(), model.spec.normalization, &model.config);
-        let opt_gen = Optimizer::new(&model.gen_vs, OptimizerKind::Adam, c.lr, c.beta1);
-        let opt_disc = Optimizer::new(&model.disc_vs, c.disc_optimizer, c.disc_lr, c.beta1);
+        let c = &model.config;
+        let batches = PairedBatches::new(&train.labels, train.n_classes, c.batch_size, c.seed, c.batches)?;
+        let (device, norm) = (model.device(), model.spec.normalization);
+        let adam = |vs| Optimizer::new(vs, OptimizerKind::Adam, c.lr, c.beta1);
+        let (opt_ae, opt_gen, opt_disc) = (adam(&model.gen_vs), adam(&model.gen_vs), adam(&model.disc_vs));
         Ok(MathieuTrainer {
             train: TensorData::new(train, norm, device),
             val: TensorData::new(val, norm, device),
-            by_class,
-            labels: train.labels.clone(),
+            batches,
             model,
+            opt_ae,
             opt_gen,
             opt_disc,
         })
     }
 
-    /// Index triplets `(x1, x2, x3)` for one epoch: x1 runs over the shuffled
-    /// training set, x2 shares its label, x3 has another. Depends only on `(seed, epoch)`.
-    fn triplets(&self, epoch: usize) -> Vec<[Vec<i64>; 3]> {
-        let batch = self.model.config.batch_size.max(1);
-        let mut rng = epoch_rng(self.model.config.seed, epoch);
-        let mut order: Vec<usize> = (0..self.labels.len()).collect();
-        rand::seq::SliceRandom::shuffle(order.as_mut_slice(), &mut rng);
-        let pick = |class: &[i64], rng: &mut ChaCha8Rng| class[rng.gen_range(0..class.len())];
-        order
-            .chunks(batch)
-            .map(|chunk| {
-                let mut t = [Vec::new(), Vec::new(), Vec::new()];
-                for &i in chunk {
-                    let y = self.labels[i];
-                    let other = loop {
-                        let c = rng.gen_range(0..self.by_class.len());
-                        if c != y && !self.by_class[c].is_empty() {
-                            break c;
-                        }
-                    };
-                    t[0].push(i as i64);
-                    t[1].push(pick(&self.by_class[y], &mut rng));
-                    t[2].push(pick(&self.by_class[other], &mut rng));
-                }
-                t
-            })
-            .collect()
+    /// Training iterations per epoch (full batches in the training set).
+    pub fn iterations_per_epoch(&self) -> usize {
+        self.batches.per_pass()
+    }
+
+    /// Batches one iteration takes from the stream.
+    fn batches_per_iteration(&self) -> usize {
+        let c = &self.model.config;
+        1 + 2 * c.generator_steps + 2 * c.discriminator_steps
+    }
+
+    /// Images and partners of stream batch `k`.
+    fn batch(&mut self, k: usize) -> (Tensor, Tensor) {
+        let b = self.batches.get(k);
+        let device = self.train.images.device();
+        let take = |idx: &[i64]| self.train.images.index_select(0, &Tensor::from_slice(idx).to_device(device));
+        (take(&b.images), take(&b.partners))
+    }
+
+    /// One iteration (global number `iteration`): steps A, B and C. Returns
+    /// `[rec, swap, kl, gen, disc_loss, disc_acc]` and the discriminator steps taken.
+    fn iteration(&mut self, iteration: usize) -> ([f64; 6], usize) {
+        let c = self.model.config.clone();
+        let pixels = self.model.spec.channels * self.model.spec.side * self.model.spec.side;
+        let mut next = iteration * self.batches_per_iteration();
+        let mut take = |this: &mut Self| {
+            next += 1;
+            this.batch(next - 1)
+        };
+        let mut rng = epoch_rng(c.seed ^ NOISE_STREAM, iteration);
+
+        // A: reconstruction and same-class swap.
+        let (x1, x2) = take(self);
+        let n = x1.size()[0];
+        let m = &*self.model;
+        let e = m.encoder.forward(&Tensor::cat(&[&x1, &x2], 0));
+        let (mu1, logvar1) = (e.mu.narrow(0, 0, n), e.logvar.narrow(0, 0, n));
+        let z1 = sample(&mu1, &logvar1, &mut rng);
+        let out = m.generate(&e.s, &Tensor::cat(&[&z1, &z1], 0));
+        let rec = out.narrow(0, 0, n).mse_loss(&x1, Reduction::Mean);
+        let swap = out.narrow(0, n, n).mse_loss(&x1, Reduction::Mean);
+        let kl = kl_per_pixel(&mu1, &logvar1, pixels);
+        self.opt_ae.backward_step(&(&kl + &rec + &swap));
+
+        // B: the generator's fakes must pass as real pairs.
+        self.model.disc_vs.freeze();
+        let mut gen = Tensor::zeros([], (Kind::Float, x1.device()));
+        for _ in 0..c.generator_steps {
+            let (x1, _) = take(self);
+            let (x3, _) = take(self);
+            let m = &*self.model;
+            let e = m.encoder.forward(&Tensor::cat(&[&x1, &x3], 0));
+            let (mu1, logvar1, s3) = (e.mu.narrow(0, 0, n), e.logvar.narrow(0, 0, n), e.s.narrow(0, n, n));
+            let z1 = sample(&mu1, &logvar1, &mut rng);
+            let prior = normal_noise(&mut rng, [n, c.z_dim], x1.device());
+            let fakes = m.generate(&Tensor::cat(&[&s3, &s3], 0), &Tensor::cat(&[z1, prior], 0));
+            let logits = m.disc.forward(&Tensor::cat(&[&x3, &x3], 0), &fakes);
+            let real = Tensor::ones([2 * n], (Kind::Int64, x1.device()));
+            // Two batch means summed: twice the mean over both.
+            let adversarial = logits.cross_entropy_for_logits(&real) * 2.0;
+            let loss = &adversarial + kl_per_pixel(&mu1, &logvar1, pixels);
+            self.opt_gen.backward_step(&loss);
+            gen += adversarial.detach() / c.generator_steps.max(1) as f64;
+        }
+        self.model.disc_vs.unfreeze();
+
+        // C: the discriminator, throttled by its accuracy.
+        let (mut disc_loss, mut disc_acc, mut stepped) = (0.0, 0.0, 0);
+        for _ in 0..c.discriminator_steps {
+            let (x1, _) = take(self);
+            let (x2, x3) = take(self);
+            let m = &*self.model;
+            let fake = tch::no_grad(|| {
+                let e = m.encoder.forward(&Tensor::cat(&[&x1, &x3], 0));
+                m.generate(&e.s.narrow(0, n, n), &e.mu.narrow(0, 0, n))
+            });
+            let logits = m.disc.forward(&Tensor::cat(&[&x2, &x3], 0), &Tensor::cat(&[&x3, &fake], 0));
+            let device = x1.device();
+            let truth =
+                Tensor::cat(&[Tensor::ones([n], (Kind::Int64, device)), Tensor::zeros([n], (Kind::Int64, device))], 0);
+            let loss = logits.cross_entropy_for_logits(&truth) * 2.0;
+            let hits = logits.argmax(1, false).eq_tensor(&truth).to_kind(Kind::Float).mean(Kind::Float);
+            let figures = Vec::<f64>::try_from(Tensor::stack(&[loss.detach(), hits], 0).to_kind(Kind::Double))
+                .unwrap_or_default();
+            let (value, accuracy) =
+                (figures.first().copied().unwrap_or(f64::NAN), figures.get(1).copied().unwrap_or(0.0));
+            if accuracy < c.disc_accuracy_limit {
+                self.opt_disc.backward_step(&loss);
+                stepped += 1;
+            }
+            disc_loss += value / c.discriminator_steps as f64;
+            disc_acc += accuracy / c.discriminator_steps as f64;
+        }
+        let steps = Tensor::stack(&[rec.detach(), swap.detach(), kl.detach(), gen], 0).to_kind(Kind::Double);
+        let ae = Vec::<f64>::try_from(steps).unwrap_or_else(|_| vec![f64::NAN; 4]);
+        ([ae[0], ae[1], ae[2], ae[3], disc_loss, disc_acc], stepped)
     }
 }
 
@@ -123,83 +216,42 @@ impl Trainable for MathieuTrainer<'_> {
     }
 
     fn train_epoch(&mut self, _phase: usize, epoch: usize, ctx: &EpochContext) -> Result<MathieuFigures> {
-        let triplets = self.triplets(epoch);
-        let mut noise_rng = epoch_rng(self.model.config.seed.wrapping_add(1), epoch);
-        let mut bar = ctx.progress(triplets.len());
-        let m = &*self.model;
-        let c = &m.config;
-        let kl_weight = c.weights.kl * 6.0 / (m.spec.channels * m.spec.side * m.spec.side) as f64;
-        let mut sums = [0.0f64; 6];
-        let mut seen = 0usize;
-        let device = m.device();
-        for (b, idx) in triplets.iter().enumerate() {
-            let take = |i: usize| {
-                let t = Tensor::from_slice(&idx[i]).to_device(device);
-                (self.train.images.index_select(0, &t), self.train.labels.index_select(0, &t))
-            };
-            let ((x1, y1), (x2, _), (x3, _)) = (take(0), take(1), take(2));
-            let n = x1.size()[0];
-            let e = m.encoder.forward_t(&Tensor::cat(&[&x1, &x2, &x3], 0), true);
-            let z = &e.mu + (&e.logvar * 0.5).exp() * normal_noise(&mut noise_rng, [3 * n, c.z_dim], device);
-            let (s1, s2) = (e.s.narrow(0, 0, n), e.s.narrow(0, n, n));
-            let (z1, z2, z3) = (z.narrow(0, 0, n), z.narrow(0, n, n), z.narrow(0, 2 * n, n));
-            let decode = |s: &Tensor, z: &Tensor| m.activate(m.decoder.forward_t(s, z, true));
-            let rec = decode(&s1, &z1).mse_loss(&x1, Reduction::Mean);
-            let swap =
-                decode(&s2, &z1).mse_loss(&x1, Reduction::Mean) + decode(&s1, &z2).mse_loss(&x2, Reduction::Mean);
-            let fake = decode(&s1, &z3);
-            let real_target = Tensor::full([n], c.real_label, (Kind::Float, device));
-            let gan = m.disc.forward_t(&fake, &y1, true).binary_cross_entropy_with_logits::<Tensor>(
-                &real_target,
-                None,
-                None,
-                Reduction::Mean,
-            );
-            let kl = kl_to_prior(&e.mu, &e.logvar);
-            let w = &c.weights;
-            let loss = &rec * w.reconstruction + &swap * w.swap + &gan * w.adversarial + &kl * kl_weight;
-            let figures = [rec.double_value(&[]), swap.double_value(&[]), gan.double_value(&[]), kl.double_value(&[])];
-            for (name, value) in ["reconstruction", "swap", "adversarial", "KL"].iter().zip(figures) {
-                ctx.check_finite(b, name, value)?;
+        let iterations = self.iterations_per_epoch();
+        let mut bar = ctx.progress(iterations);
+        let mut sums = Sums::default();
+        for i in 0..iterations {
+            let (figures, stepped) = self.iteration(epoch * iterations + i);
+            for (name, value) in ["reconstruction", "swap", "KL", "generator", "discriminator"].iter().zip(figures) {
+                ctx.check_finite(i, name, value)?;
             }
-            self.opt_gen.backward_step(&loss);
-
-            let d_real = m.disc.forward_t(&x2, &y1, true);
-            let d_fake = m.disc.forward_t(&fake.detach(), &y1, true);
-            let zeros = Tensor::zeros([n], (Kind::Float, device));
-            let d_loss = d_real.binary_cross_entropy_with_logits::<Tensor>(&real_target, None, None, Reduction::Mean)
-                + d_fake.binary_cross_entropy_with_logits::<Tensor>(&zeros, None, None, Reduction::Mean);
-            let d_value = d_loss.double_value(&[]);
-            ctx.check_finite(b, "discriminator", d_value)?;
-            self.opt_disc.backward_step(&d_loss);
-            let d_hits = d_real.gt(0.0).to_kind(Kind::Float).sum(Kind::Float).double_value(&[])
-                + d_fake.le(0.0).to_kind(Kind::Float).sum(Kind::Float).double_value(&[]);
-
-            let nf = n as f64;
-            for (sum, v) in sums.iter_mut().zip(figures.iter().chain([d_value, d_hits / (2.0 * nf)].iter())) {
-                *sum += v * nf;
+            for (sum, v) in sums.values.iter_mut().zip(figures) {
+                *sum += v;
             }
-            seen += n as usize;
+            sums.disc_steps += stepped;
+            sums.disc_tries += self.model.config.discriminator_steps;
+            sums.iterations += 1;
             bar.inc(1)?;
+            let k = sums.iterations as f64;
             bar.set_message(format!(
                 "rec {:.4} swap {:.4} D acc {:.3}",
-                sums[0] / seen as f64,
-                sums[1] / seen as f64,
-                sums[5] / seen as f64
+                sums.values[0] / k,
+                sums.values[1] / k,
+                sums.values[5] / k
             ));
         }
         bar.finish_and_clear();
-        let rate = seen as f64 / bar.elapsed().as_secs_f64().max(1e-9);
-        let mean = |i: usize| sums[i] / seen.max(1) as f64;
+        let seconds = bar.elapsed().as_secs_f64().max(1e-9);
+        let mean = |i: usize| sums.values[i] / sums.iterations.max(1) as f64;
         Ok(MathieuFigures {
             rec: mean(0),
             swap: mean(1),
-            gen_adv: mean(2),
-            kl: mean(3),
+            kl: mean(2),
+            gen: mean(3),
             disc_loss: mean(4),
             disc_acc: mean(5),
+            disc_step_fraction: sums.disc_steps as f64 / sums.disc_tries.max(1) as f64,
             val_rec: reconstruction_mse(&*self.model, &self.val, 256),
-            samples_per_s: rate,
+            samples_per_s: (sums.iterations * self.model.config.batch_size) as f64 / seconds,
         })
     }
 
@@ -209,6 +261,7 @@ impl Trainable for MathieuTrainer<'_> {
 
     fn state(&self) -> Vec<(String, Tensor)> {
         let mut out = self.model.named_tensors();
+        out.extend(self.opt_ae.state("opt_ae/"));
         out.extend(self.opt_gen.state("opt_gen/"));
         out.extend(self.opt_disc.state("opt_disc/"));
         out
@@ -216,6 +269,7 @@ impl Trainable for MathieuTrainer<'_> {
 
     fn load_state(&mut self, tensors: &TensorMap, path: &Path) -> Result<()> {
         self.model.load_tensors(tensors, path)?;
+        self.opt_ae.load_state("opt_ae/", tensors)?;
         self.opt_gen.load_state("opt_gen/", tensors)?;
         self.opt_disc.load_state("opt_disc/", tensors)
     }

@@ -63,19 +63,25 @@ impl Budget {
 pub enum Code {
     /// The code that should carry the label.
     S,
-    /// The code that should carry everything else.
+    /// The code that should carry everything else (for a stochastic Z, its mean).
     Z,
+    /// One random draw of a stochastic Z per image (what its model decodes in
+    /// training, and what the published tables probed).
+    ZSample,
 }
 
 impl Code {
     /// Both codes, S first.
     pub const BOTH: [Code; 2] = [Code::S, Code::Z];
+    /// Every code, in table order.
+    pub const ALL: [Code; 3] = [Code::S, Code::Z, Code::ZSample];
 
-    /// `"S"` or `"Z"`.
+    /// `"S"`, `"Z"` or `"Z sample"`.
     pub fn name(self) -> &'static str {
         match self {
             Code::S => "S",
             Code::Z => "Z",
+            Code::ZSample => "Z sample",
         }
     }
 }

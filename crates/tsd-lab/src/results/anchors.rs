@@ -6,7 +6,9 @@
 use tsd_data::DatasetKind;
 
 /// Where the anchors come from.
-pub const SOURCE: &str = "Jha et al., ECCV 2018 (MLP probe z→256→256→classes, BN + LeakyReLU 0.2)";
+pub const SOURCE: &str = "Jha et al., ECCV 2018 (MLP probe z→256→256→classes, BN + LeakyReLU 0.2); their Z is one \
+     sample of the Gaussian code per image (their released MNIST checkpoints reproduce their numbers that way under \
+     tsd's probe, not with the mean: `benchmarks/audit_released.sh`), so compare them with our `Z sampled` rows";
 
 /// One published row.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -22,11 +22,11 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     out
 }
 
-/// Label-probe accuracies of S and Z with chance, per method.
+/// Label-probe accuracies of S, Z and (for a stochastic Z) a sample of Z, with chance, per method.
 pub fn label_probe_table(summary: &DatasetSummary) -> String {
     let mut body = Vec::new();
     for method in summary.methods() {
-        for code in Code::BOTH {
+        for code in summary.codes_of(method) {
             let mut row = vec![method.to_string(), code.to_string(), summary.runs_of(method).count().to_string()];
             row.extend(PROBES.iter().map(|&(p, _)| Cell::accuracy(&summary.label_scores(method, code, p)).percent()));
             let chance: Vec<f64> =
@@ -45,7 +45,7 @@ pub fn label_probe_table(summary: &DatasetSummary) -> String {
 pub fn leakage_table(summary: &DatasetSummary) -> String {
     let mut body = Vec::new();
     for method in summary.methods() {
-        for code in Code::BOTH {
+        for code in summary.codes_of(method) {
             let mut row = vec![method.to_string(), code.to_string()];
             row.extend(PROBES.iter().map(|&(p, _)| {
                 let leakage: Vec<f64> = summary.label_scores(method, code, p).iter().map(|s| s.leakage).collect();
@@ -99,6 +99,8 @@ pub fn run_table(summary: &DatasetSummary) -> String {
         row.extend([
             values(&|r| r.figures.reconstruction_mse_pixels).format(1.0, 5),
             values(&|r| Some(r.figures.reconstruction_mse)).format(1.0, 4),
+            values(&|r| r.figures.swaps_follow.map(|f| f.0)).percent(),
+            values(&|r| r.figures.swaps_follow.map(|f| f.1)).percent(),
             count(&|r| Some(r.figures.epochs as f64)),
             values(&|r| Some(r.figures.wall_seconds)).format(1.0 / 60.0, 1),
             devices.join(", "),
@@ -121,6 +123,8 @@ pub fn run_table(summary: &DatasetSummary) -> String {
     header.extend([
         "rec. MSE, [0,1] pixels",
         "rec. MSE, model scale",
+        "swaps read as S's label %",
+        "swaps read as Z's label %",
         "epochs",
         "wall time (min)",
         "device",
@@ -151,13 +155,22 @@ pub fn anchor_table(summary: &DatasetSummary) -> String {
                 summary.label_scores(method, code, ProbeFamily::Mlp).iter().map(|s| s.accuracy).collect();
             Cell::of(&acc).percent()
         };
-        body.push(vec![
-            "**ours**".into(),
-            method.to_string(),
-            format!("{}/{}", dim(Code::Z), dim(Code::S)),
-            mlp(Code::Z),
-            mlp(Code::S),
-        ]);
+        let codes = summary.codes_of(method);
+        let sampled = codes.contains(&Code::ZSample);
+        for z in codes.into_iter().filter(|c| *c != Code::S) {
+            let model = match (sampled, z) {
+                (false, _) => method.to_string(),
+                (true, Code::ZSample) => format!("{method} (Z sampled)"),
+                (true, _) => format!("{method} (Z mean)"),
+            };
+            body.push(vec![
+                "**ours**".into(),
+                model,
+                format!("{}/{}", dim(Code::Z), dim(Code::S)),
+                mlp(z),
+                mlp(Code::S),
+            ]);
+        }
     }
     format!(
         "{}\nPublished rows: {}; {}\n",

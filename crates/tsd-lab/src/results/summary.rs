@@ -48,6 +48,9 @@ pub struct RunFigures {
     pub train_images: usize,
     /// Test images.
     pub test_images: usize,
+    /// Fraction of swapped test images a classifier of real images reads as
+    /// S's label, and as Z's ([`crate::swap_labels`]), when measured.
+    pub swaps_follow: Option<(f64, f64)>,
 }
 
 /// One run of one method and seed.
@@ -59,7 +62,7 @@ pub struct RunResult {
     pub seed: u64,
     /// Where it trained (`cpu`, `cuda:0`).
     pub device: String,
-    /// Fresh probes of S and of Z.
+    /// Fresh probes of S, of Z and (for a stochastic Z) of a sample of Z.
     pub codes: BTreeMap<Code, CodeResult>,
     /// The model's own networks.
     pub own: Vec<OwnScore>,
@@ -81,7 +84,10 @@ impl RunResult {
             method: run.manifest.method,
             seed: run.manifest.seed,
             device: s.device.clone(),
-            codes: BTreeMap::from([(Code::S, code(&s.s)), (Code::Z, code(&s.z))]),
+            codes: [(Code::S, Some(&s.s)), (Code::Z, Some(&s.z)), (Code::ZSample, s.z_sample.as_ref())]
+                .into_iter()
+                .filter_map(|(c, audit)| audit.map(|a| (c, code(a))))
+                .collect(),
             own: s.own_networks.clone(),
             figures: RunFigures {
                 reconstruction_mse: s.test_reconstruction_mse,
@@ -90,11 +96,12 @@ impl RunResult {
                 wall_seconds: s.wall_seconds,
                 train_images: s.train_images,
                 test_images: s.test_images,
+                swaps_follow: s.swap_labels.map(|w| (w.follows_s, w.follows_z)),
             },
         }
     }
 
-    /// The code's result (every run has both codes).
+    /// The result of S or Z (every run has both; see [`RunResult::codes`] for Z samples).
     pub fn code(&self, code: Code) -> &CodeResult {
         &self.codes[&code]
     }
@@ -140,6 +147,11 @@ impl DatasetSummary {
         methods
     }
 
+    /// The codes some run of `method` measured, in [`Code::ALL`] order.
+    pub fn codes_of(&self, method: MethodId) -> Vec<Code> {
+        Code::ALL.into_iter().filter(|c| self.runs_of(method).any(|r| r.codes.contains_key(c))).collect()
+    }
+
     /// The runs of `method`, in seed order.
     pub fn runs_of(&self, method: MethodId) -> impl Iterator<Item = &RunResult> {
         self.runs.iter().filter(move |r| r.method == method)
@@ -147,13 +159,13 @@ impl DatasetSummary {
 
     /// The label-probe scores of `(method, code, probe)`, one per seed that has them.
     pub fn label_scores(&self, method: MethodId, code: Code, probe: ProbeFamily) -> Vec<&ProbeScores> {
-        self.runs_of(method).filter_map(|r| r.code(code).label.get(&probe)).collect()
+        self.runs_of(method).filter_map(|r| r.codes.get(&code)?.label.get(&probe)).collect()
     }
 
     /// The nuisance-probe scores of `(method, code, nuisance, probe)`, one per seed.
     pub fn nuisance_scores(&self, method: MethodId, code: Code, name: &str, probe: ProbeFamily) -> Vec<&ProbeScores> {
         self.runs_of(method)
-            .filter_map(|r| r.code(code).nuisances.iter().find(|n| n.name == name && n.family == probe))
+            .filter_map(|r| r.codes.get(&code)?.nuisances.iter().find(|n| n.name == name && n.family == probe))
             .map(|n| &n.scores)
             .collect()
     }
