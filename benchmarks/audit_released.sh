@@ -24,6 +24,7 @@
 # relative paths from the repository root; build it with
 # `cargo build --release -p tsd-cli`). Writes OUT/<code>.json and OUT/<code>.log
 # per code and prints a Markdown table of the test accuracies.
+# Needs only the Python environment and the tsd binary.
 set -euo pipefail
 
 if [[ $# -lt 2 ]]; then
@@ -63,13 +64,16 @@ for code in "${codes[@]}"; do
         --mlp --json "$out/$code.json" >"$out/$code.log"
 done
 
-echo
-echo "Released $kind encoder ($encoder), $(jq -r '"\(.n_train) train / \(.n_test) test codes, chance \(.chance * 10000 | round / 10000)"' "$out/s.json")"
-echo
-echo "| code | probe | test accuracy | 95% CI |"
-echo "|---|---|---|---|"
-for code in "${codes[@]}"; do
-    jq -r --arg code "$code" '.probes[] | .scores as $s
-        | "| \($code) | \(.family) | \($s.accuracy * 10000 | round / 10000) | [\($s.ci_low * 10000 | round / 10000), \($s.ci_high * 10000 | round / 10000)] |"' \
-        "$out/$code.json"
-done
+"$python" - "$out" "$kind" "$encoder" "${codes[@]}" <<'PY'
+import json, sys
+out, kind, encoder, codes = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+first = json.load(open(f"{out}/{codes[0]}.json"))
+print(f"\nReleased {kind} encoder ({encoder}), {first['n_train']} train / {first['n_test']} test codes, "
+      f"chance {first['chance']:.4f}\n")
+print("| code | probe | test accuracy | 95% CI |")
+print("|---|---|---|---|")
+for code in codes:
+    for p in json.load(open(f"{out}/{code}.json"))["probes"]:
+        s = p["scores"]
+        print(f"| {code} | {p['family']} | {s['accuracy']:.4f} | [{s['ci_low']:.4f}, {s['ci_high']:.4f}] |")
+PY

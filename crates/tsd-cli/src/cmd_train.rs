@@ -149,6 +149,25 @@ pub(crate) fn print_summary(summary: &RunSummary) {
                 z.leakage
             );
         }
+        if let Some(sample) = summary.z_sample.as_ref().and_then(|a| a.label.scores(family)) {
+            println!(
+                "  fresh {:<8} probe  Z sample {:6.2}% [{:.2}, {:.2}]  (leakage {:.3}; one draw of the Gaussian Z per image)",
+                family.to_string(),
+                100.0 * sample.accuracy,
+                100.0 * sample.ci_low,
+                100.0 * sample.ci_high,
+                sample.leakage
+            );
+        }
+    }
+    if let Some(swaps) = &summary.swap_labels {
+        println!(
+            "  swapped test images read as S's label {:.2}%, as Z's {:.2}% ({} pairs; the CNN reads {:.2}% of real test images)",
+            100.0 * swaps.follows_s,
+            100.0 * swaps.follows_z,
+            swaps.pairs,
+            100.0 * swaps.classifier_accuracy
+        );
     }
     for (code, audit) in [("S", &summary.s), ("Z", &summary.z)] {
         for n in &audit.nuisances {
