@@ -61,10 +61,11 @@ pub trait Disentangler {
     /// Normalised images `(N, C, H, W)` -> codes.
     fn encode(&self, images: &Tensor) -> Codes;
 
-    /// One random draw of Z per image, for models whose Z is a distribution
-    /// ([`Disentangler::encode`] gives its mean); `None` for deterministic codes.
-    fn sample_z(&self, _images: &Tensor, _rng: &mut ChaCha8Rng) -> Option<Tensor> {
-        None
+    /// [`Disentangler::encode`] and, for models whose Z is a distribution
+    /// (`encode` gives its mean), one random draw of Z per image from `rng`;
+    /// `None` for deterministic codes.
+    fn encode_sampled(&self, images: &Tensor, _rng: &mut ChaCha8Rng) -> (Codes, Option<Tensor>) {
+        (self.encode(images), None)
     }
 
     /// Codes -> images `(N, C, H, W)` in the normalised input space.
@@ -116,8 +117,10 @@ pub fn encode_with_samples(
         let end = (start + batch_size).min(data.len());
         let indices: Vec<usize> = (start..end).collect();
         let batch = images_to_tensor(&data.select(&indices).images, model.normalization(), model.device());
-        let codes = model.encode(&batch);
-        let sample = rng.as_mut().and_then(|rng| model.sample_z(&batch, rng));
+        let (codes, sample) = match rng.as_mut() {
+            Some(rng) => model.encode_sampled(&batch, rng),
+            None => (model.encode(&batch), None),
+        };
         sampled &= sample.is_some();
         for (i, code) in [Some(codes.s), Some(codes.z), sample].into_iter().enumerate() {
             if let Some(code) = code {

@@ -178,8 +178,8 @@ pub fn audit_codes(
     sample_seed: u64,
 ) -> Result<(CodeAudit, CodeAudit, Option<CodeAudit>)> {
     let batch = 500;
-    let train = encode_with_samples(model, &splits.train, batch, Some(sample_seed))?;
-    let test = encode_with_samples(model, &splits.test, batch, Some(sample_seed.wrapping_add(1)))?;
+    let train = encode_with_samples(model, &splits.train, batch, Some(part_seed(sample_seed, 0)))?;
+    let test = encode_with_samples(model, &splits.test, batch, Some(part_seed(sample_seed, 1)))?;
     let audit = |code: &str, train: ndarray::Array2<f32>, test: ndarray::Array2<f32>| -> Result<CodeAudit> {
         if probes.progress {
             eprintln!("  probing {code} ({} train codes)", train.nrows());
@@ -213,6 +213,12 @@ pub fn audit_codes(
     Ok((s, z, z_sample))
 }
 
+/// The seed of the Z samples of split `part` (0 train, 1 test), shared by the
+/// audit and the export so that both draw the same samples.
+fn part_seed(sample_seed: u64, part: usize) -> u64 {
+    sample_seed.wrapping_add(part as u64)
+}
+
 /// Mean squared reconstruction error on `data`, per pixel, in the model's input scaling.
 fn test_reconstruction_mse(model: &dyn Disentangler, data: &Dataset) -> f64 {
     reconstruction_mse(model, &TensorData::new(data, model.normalization(), model.device()), 500)
@@ -227,7 +233,7 @@ pub fn export_codes(model: &dyn Disentangler, splits: &Splits, dir: &Path, sampl
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let mut written = Vec::new();
     for (i, (part, data)) in [("train", &splits.train), ("test", &splits.test)].into_iter().enumerate() {
-        let codes = encode_with_samples(model, data, 500, Some(sample_seed.wrapping_add(i as u64)))?;
+        let codes = encode_with_samples(model, data, 500, Some(part_seed(sample_seed, i)))?;
         let all = [("s", Some(codes.s)), ("z", Some(codes.z)), ("zsample", codes.z_sample)];
         for (code, x) in all.into_iter().filter_map(|(code, x)| x.map(|x| (code, x))) {
             written.push(format!("{code}_{part}.csv"));

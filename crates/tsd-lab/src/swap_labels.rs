@@ -14,11 +14,12 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 use tch::nn::{self, Module, OptimizerConfig};
-use tch::{Device, Kind, Tensor};
+use tch::{Device, Tensor};
 use tsd_core::{images_to_tensor, Disentangler};
 use tsd_data::{Dataset, Normalization, Splits};
 
 use crate::error::{Context, Result};
+use crate::results::figures::swap::to_pixels;
 
 /// Training images the classifier learns from (a seeded subset beyond this).
 pub const CLASSIFIER_IMAGES: usize = 20_000;
@@ -126,7 +127,9 @@ pub fn read_swaps(model: &dyn Disentangler, splits: &Splits, seed: u64) -> Resul
         let norm = model.normalization();
         let xa = images_to_tensor(&test.select(&a).images, norm, device);
         let xb = images_to_tensor(&test.select(&b).images, norm, device);
-        let swapped = to_unit(&model.swap(&xa, &xb), norm);
+        // Rounded to u8 levels, as a saved swap grid shows them.
+        let pixels = to_pixels(&model.swap(&xa, &xb), norm)?;
+        let swapped = images_to_tensor(&pixels, Normalization::Unit, device);
         for (k, p) in classifier.predict(&swapped)?.into_iter().enumerate() {
             follows_s += usize::from(p == test.labels[a[k]]);
             follows_z += usize::from(p == test.labels[b[k]]);
@@ -141,20 +144,9 @@ pub fn read_swaps(model: &dyn Disentangler, splits: &Splits, seed: u64) -> Resul
     }))
 }
 
-/// Model-space images to `[0, 1]` pixels, rounded to u8 levels like a saved image.
-fn to_unit(images: &Tensor, norm: Normalization) -> Tensor {
-    let device = images.device();
-    let shape = images.size();
-    let values =
-        Vec::<f32>::try_from(images.to_kind(Kind::Float).to_device(Device::Cpu).flatten(0, -1)).unwrap_or_default();
-    let pixels: Vec<f32> = values.iter().map(|&v| f32::from(norm.invert(v)) / 255.0).collect();
-    Tensor::from_slice(&pixels).view(shape.as_slice()).to_device(device)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tch::Tensor;
     use tsd_core::Codes;
     use tsd_data::{synthetic, Normalization};
 

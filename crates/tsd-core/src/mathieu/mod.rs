@@ -10,7 +10,7 @@
 //! `Dec(z, s3)` and `Dec(prior sample, s3)` pass a pair discriminator as
 //! images of x3's class ([`train`]); the prior-sample fake is what forces the
 //! class to come from s. [`crate::Disentangler::encode`] gives the mean of z,
-//! [`crate::Disentangler::sample_z`] one sample.
+//! [`crate::Disentangler::encode_sampled`] also one sample.
 
 mod batches;
 mod config;

@@ -93,10 +93,11 @@ impl Disentangler for MathieuModel {
         Codes { s: e.s, z: e.mu }
     }
 
-    /// One reparameterised sample of Z per image.
-    fn sample_z(&self, images: &Tensor, rng: &mut ChaCha8Rng) -> Option<Tensor> {
+    /// S, the mean of Z and one reparameterised sample of Z per image, from one encoder pass.
+    fn encode_sampled(&self, images: &Tensor, rng: &mut ChaCha8Rng) -> (Codes, Option<Tensor>) {
         let e = tch::no_grad(|| self.encoder.forward(images));
-        Some(sample(&e.mu, &e.logvar, rng))
+        let z_sample = sample(&e.mu, &e.logvar, rng);
+        (Codes { s: e.s, z: e.mu }, Some(z_sample))
     }
 
     fn decode(&self, s: &Tensor, z: &Tensor) -> Tensor {

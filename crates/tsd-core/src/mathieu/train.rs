@@ -86,7 +86,6 @@ pub struct MathieuTrainer<'a> {
 struct Sums {
     values: [f64; 6],
     disc_steps: usize,
-    disc_tries: usize,
     iterations: usize,
 }
 
@@ -130,7 +129,7 @@ impl<'a> MathieuTrainer<'a> {
 
     /// One iteration (global number `iteration`): steps A, B and C. Returns
     /// `[rec, swap, kl, gen, disc_loss, disc_acc]` and the discriminator steps taken.
-    fn iteration(&mut self, iteration: usize) -> ([f64; 6], usize) {
+    fn iteration(&mut self, iteration: usize) -> Result<([f64; 6], usize)> {
         let c = self.model.config.clone();
         let pixels = self.model.spec.channels * self.model.spec.side * self.model.spec.side;
         let mut next = iteration * self.batches_per_iteration();
@@ -191,10 +190,8 @@ impl<'a> MathieuTrainer<'a> {
                 Tensor::cat(&[Tensor::ones([n], (Kind::Int64, device)), Tensor::zeros([n], (Kind::Int64, device))], 0);
             let loss = logits.cross_entropy_for_logits(&truth) * 2.0;
             let hits = logits.argmax(1, false).eq_tensor(&truth).to_kind(Kind::Float).mean(Kind::Float);
-            let figures = Vec::<f64>::try_from(Tensor::stack(&[loss.detach(), hits], 0).to_kind(Kind::Double))
-                .unwrap_or_default();
-            let (value, accuracy) =
-                (figures.first().copied().unwrap_or(f64::NAN), figures.get(1).copied().unwrap_or(0.0));
+            let figures = Vec::<f64>::try_from(Tensor::stack(&[loss.detach(), hits], 0).to_kind(Kind::Double))?;
+            let (value, accuracy) = (figures[0], figures[1]);
             if accuracy < c.disc_accuracy_limit {
                 self.opt_disc.backward_step(&loss);
                 stepped += 1;
@@ -203,8 +200,8 @@ impl<'a> MathieuTrainer<'a> {
             disc_acc += accuracy / c.discriminator_steps as f64;
         }
         let steps = Tensor::stack(&[rec.detach(), swap.detach(), kl.detach(), gen], 0).to_kind(Kind::Double);
-        let ae = Vec::<f64>::try_from(steps).unwrap_or_else(|_| vec![f64::NAN; 4]);
-        ([ae[0], ae[1], ae[2], ae[3], disc_loss, disc_acc], stepped)
+        let ae = Vec::<f64>::try_from(steps)?;
+        Ok(([ae[0], ae[1], ae[2], ae[3], disc_loss, disc_acc], stepped))
     }
 }
 
@@ -220,7 +217,7 @@ impl Trainable for MathieuTrainer<'_> {
         let mut bar = ctx.progress(iterations);
         let mut sums = Sums::default();
         for i in 0..iterations {
-            let (figures, stepped) = self.iteration(epoch * iterations + i);
+            let (figures, stepped) = self.iteration(epoch * iterations + i)?;
             for (name, value) in ["reconstruction", "swap", "KL", "generator", "discriminator"].iter().zip(figures) {
                 ctx.check_finite(i, name, value)?;
             }
@@ -228,7 +225,6 @@ impl Trainable for MathieuTrainer<'_> {
                 *sum += v;
             }
             sums.disc_steps += stepped;
-            sums.disc_tries += self.model.config.discriminator_steps;
             sums.iterations += 1;
             bar.inc(1)?;
             let k = sums.iterations as f64;
@@ -249,7 +245,8 @@ impl Trainable for MathieuTrainer<'_> {
             gen: mean(3),
             disc_loss: mean(4),
             disc_acc: mean(5),
-            disc_step_fraction: sums.disc_steps as f64 / sums.disc_tries.max(1) as f64,
+            disc_step_fraction: sums.disc_steps as f64
+                / (sums.iterations * self.model.config.discriminator_steps).max(1) as f64,
             val_rec: reconstruction_mse(&*self.model, &self.val, 256),
             samples_per_s: (sums.iterations * self.model.config.batch_size) as f64 / seconds,
         })

@@ -111,7 +111,9 @@ fn codes_are_per_image_and_z_samples_spread_around_the_mean() {
         "codes depend on the batch"
     );
     let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(3);
-    let sample = model.sample_z(&x, &mut rng).expect("a Gaussian z has samples");
+    let (codes, sample) = model.encode_sampled(&x, &mut rng);
+    let sample = sample.expect("a Gaussian z has samples");
+    assert!(codes.s.equal(&all.s) && codes.z.equal(&all.z), "encode_sampled's codes differ from encode's");
     assert_eq!(sample.size(), all.z.size());
     let spread = (&sample - &all.z).std(false).double_value(&[]);
     assert!(spread > 0.1, "samples sit on the mean (spread {spread})");

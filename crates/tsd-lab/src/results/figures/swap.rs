@@ -40,7 +40,7 @@ pub fn pick_sources(data: &Dataset) -> Vec<usize> {
 /// Swapped images `(K * K, C, H, W)` as u8, row `i` taking S from source `i`
 /// and column `j` taking Z from source `j`.
 pub fn swap_images(model: &dyn Disentangler, sources: &Array4<u8>) -> Result<Array4<u8>> {
-    let (k, c, h, w) = sources.dim();
+    let k = sources.dim().0;
     let x = images_to_tensor(sources, model.normalization(), model.device());
     let codes = model.encode(&x);
     let mut rows = Vec::with_capacity(k);
@@ -48,15 +48,17 @@ pub fn swap_images(model: &dyn Disentangler, sources: &Array4<u8>) -> Result<Arr
         let s = codes.s.get(i).unsqueeze(0).expand([k as i64, -1], false);
         rows.push(model.decode(&s, &codes.z));
     }
-    let decoded = Tensor::cat(&rows, 0).to_kind(Kind::Float).to_device(Device::Cpu).contiguous();
-    let values = Vec::<f32>::try_from(decoded.view([-1])).context("reading the decoded images")?;
-    to_u8(&values, model.normalization(), (k * k, c, h, w))
+    to_pixels(&Tensor::cat(&rows, 0), model.normalization())
 }
 
-/// Model-space values back to u8 pixels.
-fn to_u8(values: &[f32], norm: Normalization, shape: (usize, usize, usize, usize)) -> Result<Array4<u8>> {
+/// Decoded model-space images `(N, C, H, W)` back to u8 pixels.
+pub fn to_pixels(images: &Tensor, norm: Normalization) -> Result<Array4<u8>> {
+    let (n, c, h, w) = images.size4()?;
+    let decoded = images.to_kind(Kind::Float).to_device(Device::Cpu).contiguous();
+    let values = Vec::<f32>::try_from(decoded.view([-1])).context("reading the decoded images")?;
     let pixels: Vec<u8> = values.iter().map(|&v| norm.invert(v)).collect();
-    Array4::from_shape_vec(shape, pixels).context("decoded images have an unexpected shape")
+    Array4::from_shape_vec((n as usize, c as usize, h as usize, w as usize), pixels)
+        .context("decoded images have an unexpected shape")
 }
 
 /// Assembles the grid (sources on the top row and left column, swaps inside)
