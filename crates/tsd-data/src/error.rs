@@ -131,6 +131,16 @@ pub enum DataError {
         allowed: String,
     },
 
+    /// The file is well-formed but does not hold what it should (an R data
+    /// file with an unsupported object, a price matrix of the wrong type, …).
+    #[error("{}: {message}", path.display())]
+    BadContent {
+        /// File being read.
+        path: PathBuf,
+        /// What is wrong, and where.
+        message: String,
+    },
+
     /// `splits.json` is unreadable or inconsistent.
     #[error("{}: bad splits file: {message}", path.display())]
     BadSplits {
@@ -182,6 +192,7 @@ impl DataError {
             | DataError::UnexpectedDims { path, .. }
             | DataError::LabelOutOfRange { path, .. }
             | DataError::FactorOutOfRange { path, .. }
+            | DataError::BadContent { path, .. }
             | DataError::BadSplits { path, .. } => Some(path),
             DataError::CountMismatch { images, .. } => Some(images),
             DataError::MissingDataset { .. } | DataError::InvalidOptions { .. } => None,

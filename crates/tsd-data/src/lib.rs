@@ -1,4 +1,6 @@
-//! Dataset readers for tsd: MNIST, Sprites, Cars3D and small NORB.
+//! Dataset readers for tsd: MNIST, Sprites, Cars3D and small NORB, and daily
+//! stock returns ([`returns`]: real S&P 500 prices read from an R data file by
+//! [`rdata`], and a factor model with known truth).
 //!
 //! Every reader returns a [`Dataset`] of u8 images `(N, C, H, W)` with labels
 //! and nuisance factors, split into train / validation / test ([`Splits`]).
@@ -22,8 +24,9 @@
 //! Modules: [`facts`] (per-dataset facts), [`gz`] (transparent gunzip), [`idx`] and [`norb`] (the two file
 //! formats, read whole or record by record), [`resize`] (area downscale),
 //! [`mnist`], [`sprites`], [`cars3d`], [`norb`] (the datasets), [`split`]
-//! (seeded split plans), [`mod@locate`] (where the data lives) and [`mod@survey`]
-//! (a report on all of them).
+//! (seeded split plans), [`mod@locate`] (where the data lives), [`mod@survey`]
+//! (a report on all of them), [`rdata`] (R's XDR serialisation) and
+//! [`returns`] (return panels cut into windows for the financial experiment).
 
 mod builder;
 pub mod cars3d;
@@ -38,7 +41,9 @@ pub mod matrix;
 pub mod mnist;
 pub mod norb;
 mod normalize;
+pub mod rdata;
 pub mod resize;
+pub mod returns;
 pub mod split;
 pub mod sprites;
 pub mod survey;

@@ -9,4 +9,5 @@ mod fuzz;
 mod locate;
 mod real;
 mod resize;
+mod returns;
 mod splits;

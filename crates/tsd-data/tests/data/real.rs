@@ -86,3 +86,26 @@ fn real_sprites() {
     assert_eq!((chars.train.len(), chars.val.len(), chars.test.len()), (500, 72, 100));
     tsd_data::sprites::character_plan(&chars, 672).check().unwrap();
 }
+
+#[test]
+fn real_stockdata() {
+    use tsd_data::returns::{stockdata, windows, WindowOptions};
+    let path = match stockdata::locate(None) {
+        Ok(p) => p,
+        Err(e) => return eprintln!("skipping: real stockdata not found:\n{e}"),
+    };
+    let panel = stockdata::read(&path).unwrap();
+    assert_eq!((panel.days(), panel.stocks()), (1257, 452));
+    assert_eq!(panel.sector_counts(), [70, 35, 37, 74, 46, 59, 64, 29, 6, 32]);
+    assert_eq!(panel.sector_names[0], "Consumer Discretionary");
+    assert_eq!(&panel.tickers[..3], ["MMM", "ACE", "ABT"]);
+    // The split rule's corrections: mostly 2:1 and 3:2 splits, and the
+    // reverse splits of ISRG (1:2), PCLN (1:6), JDSU (1:8) and TIE (1:10).
+    assert_eq!(panel.corrections.len(), 204);
+    let reverse: Vec<(&str, f64)> =
+        panel.corrections.iter().filter(|c| c.factor < 1.0).map(|c| (c.ticker.as_str(), c.factor)).collect();
+    assert_eq!(reverse.len(), 4, "{reverse:?}");
+    assert!(panel.corrections.iter().all(|c| c.corrected.abs() < 0.07));
+    let s = windows::split(&panel, &WindowOptions::default()).unwrap();
+    assert_eq!((s.train.len(), s.val.len(), s.test.len()), (59_212, 13_560, 13_560));
+}
