@@ -12,5 +12,6 @@ mod interrupt;
 mod probe;
 mod readme;
 mod reproduce;
+mod returns;
 mod support;
 mod train;

@@ -11,6 +11,8 @@
 //! - [`setup`]: a run's data request and `--set` overrides;
 //! - [`sweep`], [`budget`], [`manifest`]: the runs of a reproduction sweep,
 //!   what the quick budget means for data and probes, and each run's `run.json`;
+//! - [`returns`]: the financial experiment (returns windows, the classical
+//!   decomposition, their audit and tables);
 //! - [`results`]: a results folder rebuilt from run folders: typed
 //!   summaries keyed by (method, code, probe) and their exporters (CSV,
 //!   Markdown, JSON, README), figures.
@@ -20,6 +22,7 @@ pub mod error;
 pub mod manifest;
 pub mod pipeline;
 pub mod results;
+pub mod returns;
 pub mod run_folder;
 pub mod setup;
 pub mod swap_labels;

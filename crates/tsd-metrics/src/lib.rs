@@ -13,6 +13,7 @@
 //! - [`ProbeScores`] (accuracy with a bootstrap CI, balanced accuracy, macro
 //!   F1, chance, leakage) and [`SeedSummary`] across seeds;
 //! - per-dimension [`mutual_information`] (where in Z the label hides);
+//! - [`regression`]: how much of a continuous target a code holds (ridge R²);
 //! - nuisance-factor probes of any family ([`probe_nuisances`]);
 //! - [`probe_codes`], which runs all of it into a [`LeakageReport`] that
 //!   prints as a table, writes CSV/JSON and renders in a notebook, and
@@ -78,6 +79,7 @@ pub mod mutual_info;
 pub mod npy_header;
 pub mod nuisance;
 pub mod probe;
+pub mod regression;
 pub mod report;
 pub mod runs;
 pub mod scores;

@@ -5,9 +5,10 @@
 //!
 //! - `m_t`, the market: each year draws one of three regimes (bull, bear,
 //!   calm: a drift and a volatility), `m_t = drift + vol * e_t`;
-//! - `f_{k,t}`, sector `k`'s factor: an AR(1) with its own coefficient and
-//!   volatility (spread over [`FactorModel::sector_ar`] and
-//!   [`FactorModel::sector_vol`], so sectors differ in their dynamics);
+//! - `f_{k,t}`, sector `k`'s factor: an AR(1) around its own drift, with its
+//!   own coefficient and volatility (spread over [`FactorModel::sector_drift`],
+//!   [`FactorModel::sector_ar`] and [`FactorModel::sector_vol`], so sectors
+//!   differ in their dynamics and a window says something of its sector);
 //! - `beta_i`, `gamma_i`: per-stock loadings drawn independently of the sector;
 //! - `u_it`, the stock-specific term: an AR(1) around the stock's own drift.
 //!
@@ -43,6 +44,8 @@ pub struct FactorModel {
     pub days_per_year: usize,
     /// Seed of everything drawn.
     pub seed: u64,
+    /// Daily drifts of the sector factors, spread evenly over `[lo, hi]` (in a random order).
+    pub sector_drift: (f64, f64),
     /// AR(1) coefficients of the sector factors, spread evenly over `[lo, hi]`.
     pub sector_ar: (f64, f64),
     /// Daily volatilities of the sector factors' innovations, spread evenly
@@ -66,8 +69,9 @@ impl Default for FactorModel {
             years: 10,
             days_per_year: 250,
             seed: 0,
+            sector_drift: (-0.0015, 0.0015),
             sector_ar: (-0.5, 0.8),
-            sector_vol: (0.006, 0.016),
+            sector_vol: (0.004, 0.024),
             loadings: (0.5, 1.5),
             specific_ar: (0.0, 0.4),
             specific_vol: (0.008, 0.02),
@@ -92,6 +96,8 @@ impl FactorModel {
         let sector_ar: Vec<f64> = (0..k).map(|i| spread(self.sector_ar, i)).collect();
         let mut sector_vol: Vec<f64> = (0..k).map(|i| spread(self.sector_vol, i)).collect();
         sector_vol.shuffle(&mut rng);
+        let mut sector_drift: Vec<f64> = (0..k).map(|i| spread(self.sector_drift, i)).collect();
+        sector_drift.shuffle(&mut rng);
         let beta: Vec<f64> = (0..n).map(|_| uniform(&mut rng, self.loadings)).collect();
         let gamma: Vec<f64> = (0..n).map(|_| uniform(&mut rng, self.loadings)).collect();
         let rho: Vec<f64> = (0..n).map(|_| uniform(&mut rng, self.specific_ar)).collect();
@@ -101,13 +107,13 @@ impl FactorModel {
         let regimes: Vec<usize> = (0..self.years).map(|_| rng.gen_range(0..REGIMES.len())).collect();
         let (mut market, mut sector, mut specific) =
             (Array2::zeros((days, n)), Array2::zeros((days, n)), Array2::zeros((days, n)));
-        let mut f = vec![0.0; k];
+        let mut f = sector_drift.clone();
         let mut u = drift.clone();
         for t in 0..days {
             let (_, m_drift, m_vol) = REGIMES[regimes[t / self.days_per_year]];
             let m = m_drift + m_vol * normal(&mut rng);
             for j in 0..k {
-                f[j] = sector_ar[j] * f[j] + sector_vol[j] * normal(&mut rng);
+                f[j] = sector_drift[j] + sector_ar[j] * (f[j] - sector_drift[j]) + sector_vol[j] * normal(&mut rng);
             }
             for i in 0..n {
                 u[i] = drift[i] + rho[i] * (u[i] - drift[i]) + vol[i] * normal(&mut rng);
@@ -122,7 +128,12 @@ impl FactorModel {
             tickers: (0..n).map(|i| format!("S{i:04}")).collect(),
             sectors,
             sector_names: (0..k)
-                .map(|j| format!("sector {j} (AR {:.2}, vol {:.4})", sector_ar[j], sector_vol[j]))
+                .map(|j| {
+                    format!(
+                        "sector {j} (drift {:+.4}, AR {:.2}, vol {:.4})",
+                        sector_drift[j], sector_ar[j], sector_vol[j]
+                    )
+                })
                 .collect(),
             corrections: Vec::new(),
             truth: Some(FactorTruth { market, sector, specific }),
@@ -137,7 +148,8 @@ impl FactorModel {
         if self.sectors > self.stocks {
             return bad("more sectors than stocks");
         }
-        let ranges = [self.sector_ar, self.sector_vol, self.loadings, self.specific_ar, self.specific_vol];
+        let ranges =
+            [self.sector_drift, self.sector_ar, self.sector_vol, self.loadings, self.specific_ar, self.specific_vol];
         if ranges.iter().any(|&(lo, hi)| !(lo.is_finite() && hi.is_finite() && lo <= hi)) {
             return bad("every range must be finite with lo <= hi");
         }

@@ -1,0 +1,241 @@
+//! The paper's financial experiment: daily stock returns split into what is
+//! shared with the market and the sector (S) and what is specific to the
+//! stock (Z), on real S&P 500 returns ([`ReturnsSource::Stockdata`]) and on a
+//! factor model with known truth ([`ReturnsSource::FactorModel`]).
+//!
+//! [`reproduce`] audits, for every seed, the codes of each approach
+//! ([`classical`] today: the regression on market and sector means; the raw
+//! window; on synthetic data the true specific path as the oracle) with
+//! [`audit::audit`], caches each seed's audit in its run folder, and writes
+//! the tables of `<results>/<source>/`.
+
+pub mod audit;
+pub mod classical;
+mod report;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use tsd_data::returns::windows::{self, horizon_sums};
+use tsd_data::returns::{stockdata, FactorModel, ReturnsPanel, SeriesSplits, SplitKind, WindowOptions};
+use tsd_metrics::ProbeOptions;
+
+use crate::error::Context;
+use crate::Result;
+pub use audit::{CodeAudit, Features, Targets};
+pub use report::write_results;
+
+/// Where the returns come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReturnsSource {
+    /// Real S&P 500 returns (`stockdata` of r-cran-huge); `--dataset returns`.
+    Stockdata,
+    /// The factor model with known truth; `--dataset factor-model`.
+    FactorModel,
+}
+
+impl ReturnsSource {
+    /// Both sources.
+    pub const ALL: [ReturnsSource; 2] = [ReturnsSource::Stockdata, ReturnsSource::FactorModel];
+
+    /// Name on the command line and of its results folder.
+    pub fn name(self) -> &'static str {
+        match self {
+            ReturnsSource::Stockdata => "returns",
+            ReturnsSource::FactorModel => "factor-model",
+        }
+    }
+}
+
+impl fmt::Display for ReturnsSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for ReturnsSource {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        ReturnsSource::ALL
+            .into_iter()
+            .find(|r| r.name() == s)
+            .ok_or_else(|| format!("unknown returns dataset `{s}` (returns or factor-model)"))
+    }
+}
+
+/// Everything a returns reproduction depends on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReturnsOptions {
+    /// Which returns.
+    pub source: ReturnsSource,
+    /// Seeds `0..seeds`: each sets the stock partition and, for the factor
+    /// model, the draw of the panel.
+    pub seeds: u64,
+    /// How windows are cut (its seed is replaced by each run's).
+    pub windows: WindowOptions,
+    /// The factor model's sizes and parameters (its seed is replaced by each run's).
+    pub factor_model: FactorModel,
+    /// Data folder holding `returns/stockdata.rda` (default: the usual search).
+    #[serde(skip)]
+    pub data_dir: Option<PathBuf>,
+}
+
+impl ReturnsOptions {
+    /// The defaults for `source`: 100-day windows, 5-day horizon, split by
+    /// stock and time 60/20/20; a new window every 5 days on the real data,
+    /// every 20 on the factor model (500 stocks x 10 years).
+    pub fn new(source: ReturnsSource, seeds: u64) -> ReturnsOptions {
+        let stride = match source {
+            ReturnsSource::Stockdata => 5,
+            ReturnsSource::FactorModel => 20,
+        };
+        let windows = WindowOptions { stride, split: SplitKind::StocksAndTime, ..WindowOptions::default() };
+        ReturnsOptions { source, seeds, windows, factor_model: FactorModel::default(), data_dir: None }
+    }
+
+    /// The quick budget: the factor model at 100 stocks x 4 years, a window
+    /// every 20 days on the real data (numbers that check the pipeline).
+    pub fn quick(mut self) -> ReturnsOptions {
+        self.windows.stride = 20;
+        self.factor_model = FactorModel { stocks: 100, years: 4, ..self.factor_model };
+        self
+    }
+
+    /// The panel and windows of run `seed`.
+    pub fn load(&self, seed: u64) -> Result<(ReturnsPanel, SeriesSplits)> {
+        let panel = match self.source {
+            ReturnsSource::Stockdata => {
+                let path = stockdata::locate(self.data_dir.as_deref())?;
+                stockdata::read(&path)?
+            }
+            ReturnsSource::FactorModel => FactorModel { seed, ..self.factor_model.clone() }.generate()?,
+        };
+        let splits = windows::split(&panel, &WindowOptions { seed, ..self.windows.clone() })?;
+        Ok((panel, splits))
+    }
+}
+
+/// The audit of one seed: the data it saw and every code's audit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SeedAudit {
+    /// The options of the reproduction (seed aside).
+    pub options: ReturnsOptions,
+    /// The seed.
+    pub seed: u64,
+    /// Windows in train, validation and test.
+    pub windows: [usize; 3],
+    /// Stocks and days of the panel.
+    pub panel: (usize, usize),
+    /// Split jumps corrected in the prices (real data).
+    pub corrections: usize,
+    /// What the tertiles are of, and their training cut-offs.
+    pub tertile_of: String,
+    /// Training cut-offs between the tertiles.
+    pub cutoffs: (f64, f64),
+    /// One audit per code, in table order.
+    pub codes: Vec<CodeAudit>,
+}
+
+/// Called as a reproduction goes.
+pub trait ReturnsProgress {
+    /// A line for the user.
+    fn line(&self, text: &str);
+}
+
+/// File of a seed's audit in its run folder.
+pub const AUDIT_FILE: &str = "audit.json";
+
+/// Audits every seed (reusing the audits already in `runs/<source>/seed<k>/`
+/// made with the same options) and writes `results/<source>/`.
+pub fn reproduce(
+    options: &ReturnsOptions,
+    probes: &ProbeOptions,
+    runs: &Path,
+    results: &Path,
+    progress: &dyn ReturnsProgress,
+) -> Result<Vec<SeedAudit>> {
+    let mut audits = Vec::new();
+    for seed in 0..options.seeds {
+        let dir = runs.join(options.source.name()).join(format!("seed{seed}"));
+        let path = dir.join(AUDIT_FILE);
+        if let Some(done) = read_audit(&path, options)? {
+            progress.line(&format!("{} seed {seed}: already audited in {}", options.source, path.display()));
+            audits.push(done);
+            continue;
+        }
+        progress.line(&format!("{} seed {seed}: loading and auditing (run folder {})", options.source, dir.display()));
+        let audit = audit_seed(options, seed, probes, progress)?;
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        tsd_core::common::checkpoint::write_atomic(&path, serde_json::to_string_pretty(&audit)?.as_bytes())?;
+        audits.push(audit);
+    }
+    let (panel, _) = options.load(0)?;
+    write_results(&results.join(options.source.name()), options, &panel, &audits)?;
+    Ok(audits)
+}
+
+fn read_audit(path: &Path, options: &ReturnsOptions) -> Result<Option<SeedAudit>> {
+    if !path.is_file() {
+        return Ok(None);
+    }
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    match serde_json::from_str::<SeedAudit>(&text) {
+        Ok(a) if a.options == *options => Ok(Some(a)),
+        _ => Ok(None), // another version or other options: audited again, the file replaced
+    }
+}
+
+/// The codes of seed `seed`, audited.
+pub fn audit_seed(
+    options: &ReturnsOptions,
+    seed: u64,
+    probes: &ProbeOptions,
+    progress: &dyn ReturnsProgress,
+) -> Result<SeedAudit> {
+    let (panel, splits) = options.load(seed)?;
+    let parts = [&splits.train, &splits.val, &splits.test];
+    let decomposed = parts.map(classical::decompose);
+    let (future, tertile_of) = match splits.train.truth {
+        Some(_) => (
+            parts.map(|p| horizon_sums(&p.truth.as_ref().expect("synthetic").specific, p.input_days)),
+            "the true specific return of the next days",
+        ),
+        None => (
+            [0, 1, 2].map(|i| decomposed[i].future_specific.clone()),
+            "the specific return of the next days (residual of the window's regression on market and sector means)",
+        ),
+    };
+    let targets = Targets::new(&splits, future, tertile_of);
+    let mut features = vec![
+        Features { name: "raw window".into(), parts: parts.map(|p| p.inputs.clone()) },
+        Features {
+            name: "classical S (fitted market + sector part)".into(),
+            parts: [0, 1, 2].map(|i| decomposed[i].shared.clone()),
+        },
+        Features { name: "classical Z (residuals)".into(), parts: [0, 1, 2].map(|i| decomposed[i].specific.clone()) },
+    ];
+    if let Some(truth) = &targets.truth {
+        features.push(Features {
+            name: "oracle: true specific path".into(),
+            parts: [0, 1, 2].map(|i| truth[i][0].clone()),
+        });
+    }
+    let mut codes = Vec::new();
+    for f in &features {
+        progress.line(&format!("  probing {} ({} dims)", f.name, f.parts[0].ncols()));
+        codes.push(audit::audit(f, &targets, probes)?);
+    }
+    Ok(SeedAudit {
+        options: options.clone(),
+        seed,
+        windows: parts.map(|p| p.len()),
+        panel: (panel.stocks(), panel.days()),
+        corrections: panel.corrections.len(),
+        tertile_of: targets.tertile_of.clone(),
+        cutoffs: targets.cutoffs,
+        codes,
+    })
+}
