@@ -177,21 +177,19 @@ pub fn run(args: &ReproduceArgs) -> Result<()> {
 
 /// `tsd reproduce --dataset returns|factor-model`: the financial experiment.
 fn run_returns(args: &ReproduceArgs, source: ReturnsSource, started: Instant) -> Result<()> {
-    anyhow::ensure!(
-        args.method == Pick::All,
-        "--method: the learned methods do not run on return windows yet; `tsd reproduce --dataset {source}` audits \
-         the classical decomposition, the raw window and (factor-model) the oracle"
-    );
-    anyhow::ensure!(
-        args.set.is_empty() && args.shard.is_none(),
-        "--set and --shard do not apply to --dataset {source}"
-    );
+    anyhow::ensure!(args.shard.is_none(), "--shard does not apply to --dataset {source}");
     let budget = Budget::new(args.quick);
     let mut options = ReturnsOptions::new(source, args.seeds);
     if budget.is_quick() {
         options = options.quick();
     }
+    if let Pick::One(method) = args.method {
+        options.methods = vec![method.name().to_string()];
+    }
+    options.overrides = args.set.clone();
     options.data_dir = args.output.data_dir.clone();
+    options.device = args.output.device.resolve()?;
+    options.quiet = args.quiet;
     let probes = tsd_lab::budget::probes(budget, args.output.device.resolve()?);
     let results = if budget.is_quick() { args.output.results.join("quick") } else { args.output.results.clone() };
     let runs = if budget.is_quick() { args.output.runs.join("quick") } else { args.output.runs.clone() };

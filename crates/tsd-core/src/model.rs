@@ -38,6 +38,23 @@ impl ModelSpec {
         };
         Ok(ModelSpec { channels: c as i64, side: h as i64, n_classes: train.n_classes as i64, normalization })
     }
+
+    /// The spec of series of `length` steps (already scaled, so
+    /// [`Normalization::Identity`]), held as `length` channels of side 1 (see
+    /// [`TensorData::from_series`]); only dense networks take it.
+    pub fn for_series(length: usize, n_classes: usize) -> Self {
+        ModelSpec {
+            channels: length as i64,
+            side: 1,
+            n_classes: n_classes as i64,
+            normalization: Normalization::Identity,
+        }
+    }
+
+    /// Values of one input, `channels * side * side`.
+    pub fn input_size(&self) -> i64 {
+        self.channels * self.side * self.side
+    }
 }
 
 /// The two codes of a batch: `s` carries the label, `z` everything else.
@@ -109,14 +126,41 @@ pub fn encode_with_samples(
     batch_size: usize,
     sample_seed: Option<u64>,
 ) -> Result<DatasetCodes> {
+    let normalization = model.normalization();
+    encode_batches(model, data.len(), batch_size, sample_seed, |start, end| {
+        let indices: Vec<usize> = (start..end).collect();
+        images_to_tensor(&data.select(&indices).images, normalization, model.device())
+    })
+}
+
+/// Codes of inputs already held as a tensor `(N, C, H, W)` on the model's
+/// device (e.g. return windows, [`TensorData::from_series`]), in batches;
+/// `sample_seed` as in [`encode_with_samples`].
+pub fn encode_tensor(
+    model: &dyn Disentangler,
+    inputs: &Tensor,
+    batch_size: usize,
+    sample_seed: Option<u64>,
+) -> Result<DatasetCodes> {
+    let n = inputs.size()[0] as usize;
+    encode_batches(model, n, batch_size, sample_seed, |start, end| inputs.narrow(0, start as i64, (end - start) as i64))
+}
+
+/// Codes of `n` inputs whose batch `[start, end)` `batch` gives.
+fn encode_batches(
+    model: &dyn Disentangler,
+    n: usize,
+    batch_size: usize,
+    sample_seed: Option<u64>,
+    batch: impl Fn(usize, usize) -> Tensor,
+) -> Result<DatasetCodes> {
     let mut rng = sample_seed.map(<ChaCha8Rng as rand::SeedableRng>::seed_from_u64);
     let mut rows: [Vec<f32>; 3] = Default::default();
     let mut dims = [0usize; 3];
     let mut sampled = rng.is_some();
-    for start in (0..data.len()).step_by(batch_size.max(1)) {
-        let end = (start + batch_size).min(data.len());
-        let indices: Vec<usize> = (start..end).collect();
-        let batch = images_to_tensor(&data.select(&indices).images, model.normalization(), model.device());
+    for start in (0..n).step_by(batch_size.max(1)) {
+        let end = (start + batch_size).min(n);
+        let batch = batch(start, end);
         let (codes, sample) = match rng.as_mut() {
             Some(rng) => model.encode_sampled(&batch, rng),
             None => (model.encode(&batch), None),
@@ -129,7 +173,6 @@ pub fn encode_with_samples(
             }
         }
     }
-    let n = data.len();
     let [s, z, z_sample] = rows;
     let to_array =
         |rows: Vec<f32>, dim: usize| Array2::from_shape_vec((n, dim), rows).map_err(|e| CoreError::Data(e.to_string()));

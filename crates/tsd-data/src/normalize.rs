@@ -21,6 +21,9 @@ pub enum Normalization {
         /// Standard deviation of `x / 255` over the training set.
         std: f32,
     },
+    /// Values used as they are: inputs that are not pixels (return windows,
+    /// already scaled by their reader); a byte maps to its value.
+    Identity,
 }
 
 impl Normalization {
@@ -45,6 +48,7 @@ impl Normalization {
             Normalization::Unit => v / 255.0,
             Normalization::Symmetric => v / 127.5 - 1.0,
             Normalization::Standardize { mean, std } => (v / 255.0 - mean) / std,
+            Normalization::Identity => v,
         }
     }
 
@@ -54,6 +58,7 @@ impl Normalization {
             Normalization::Unit => v * 255.0,
             Normalization::Symmetric => (v + 1.0) * 127.5,
             Normalization::Standardize { mean, std } => (v * std + mean) * 255.0,
+            Normalization::Identity => v,
         };
         p.round().clamp(0.0, 255.0) as u8
     }

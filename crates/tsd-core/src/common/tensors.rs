@@ -1,6 +1,6 @@
 //! Moving datasets into tensors and cutting them into seeded mini-batches.
 
-use ndarray::Array4;
+use ndarray::{Array4, ArrayView2};
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -49,6 +49,20 @@ impl TensorData {
         let labels: Vec<i64> = data.labels.iter().map(|&y| y as i64).collect();
         TensorData {
             images: images_to_tensor(&data.images, norm, device),
+            labels: Tensor::from_slice(&labels).to_device(device),
+        }
+    }
+
+    /// A series dataset: row `i` of `values` (`(N, L)`, already scaled) is
+    /// example `i`, held as `(N, L, 1, 1)`: L channels of side 1, the shape
+    /// [`ModelSpec::for_series`](crate::model::ModelSpec::for_series) describes
+    /// (dense networks flatten it; nothing is normalised).
+    pub fn from_series(values: ArrayView2<f32>, labels: &[usize], device: Device) -> Self {
+        let (n, l) = values.dim();
+        let flat: Vec<f32> = values.iter().copied().collect();
+        let labels: Vec<i64> = labels.iter().map(|&y| y as i64).collect();
+        TensorData {
+            images: Tensor::from_slice(&flat).view([n as i64, l as i64, 1, 1]).to_device(device),
             labels: Tensor::from_slice(&labels).to_device(device),
         }
     }

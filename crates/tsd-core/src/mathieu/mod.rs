@@ -28,6 +28,7 @@ pub use train::{MathieuFigures, MathieuTrainer};
 
 use crate::common::config::InputScaling;
 use crate::common::saved::SavedModel;
+use crate::common::tensors::TensorData;
 use crate::method::{dataset_name, Budget, Curve, CurvePanel, Method, MethodSettings, QUICK_EPOCHS};
 use crate::model::ModelSpec;
 use crate::train::{self as training, History, RunOptions};
@@ -82,16 +83,34 @@ impl Method for Mathieu {
         run: &RunOptions,
     ) -> Result<(MathieuModel, History)> {
         let spec = ModelSpec::for_data(&splits.train, InputScaling::Unit)?;
+        let to_tensors = |d| TensorData::new(d, spec.normalization, device);
+        Self::train_tensors(config, spec, to_tensors(&splits.train), to_tensors(&splits.val), run)
+    }
+
+    /// Images only: Jha et al.'s networks are convs (a dense version for
+    /// return windows is not written yet, and is refused here).
+    fn train_tensors(
+        config: &MathieuConfig,
+        spec: ModelSpec,
+        train: TensorData,
+        val: TensorData,
+        run: &RunOptions,
+    ) -> Result<(MathieuModel, History)> {
         if spec.side < nets::MIN_SIDE {
             return Err(CoreError::Data(format!(
                 "Mathieu et al.'s networks need images of at least {0}x{0} pixels (a last conv map of \
-                 2x2 or more for its InstanceNorm), got {1}x{1}",
+                 2x2 or more for its InstanceNorm), got {1}x{1}{2}",
                 nets::MIN_SIDE,
-                spec.side
+                spec.side,
+                if spec.side == 1 {
+                    " (series such as return windows need a dense version of its networks, not written yet)"
+                } else {
+                    ""
+                }
             )));
         }
-        let mut model = MathieuModel::new(config.clone(), spec, device);
-        let mut trainer = MathieuTrainer::new(&mut model, &splits.train, &splits.val)?;
+        let mut model = MathieuModel::new(config.clone(), spec, train.images.device());
+        let mut trainer = MathieuTrainer::from_tensors(&mut model, train, val)?;
         let history = training::fit(&mut trainer, run)?;
         drop(trainer);
         Ok((model, history))

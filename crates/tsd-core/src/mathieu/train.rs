@@ -92,20 +92,19 @@ struct Sums {
 impl<'a> MathieuTrainer<'a> {
     /// A trainer over `train` (fitting) and `val` (monitoring).
     pub fn new(model: &'a mut MathieuModel, train: &Dataset, val: &Dataset) -> Result<Self> {
-        let c = &model.config;
-        let batches = PairedBatches::new(&train.labels, train.n_classes, c.batch_size, c.seed, c.batches)?;
         let (device, norm) = (model.device(), model.spec.normalization);
+        Self::from_tensors(model, TensorData::new(train, norm, device), TensorData::new(val, norm, device))
+    }
+
+    /// A trainer over data already held as tensors on the model's device.
+    pub fn from_tensors(model: &'a mut MathieuModel, train: TensorData, val: TensorData) -> Result<Self> {
+        let c = &model.config;
+        let labels: Vec<usize> =
+            Vec::<i64>::try_from(&train.labels.to_device(tch::Device::Cpu))?.into_iter().map(|y| y as usize).collect();
+        let batches = PairedBatches::new(&labels, model.spec.n_classes as usize, c.batch_size, c.seed, c.batches)?;
         let adam = |vs| Optimizer::new(vs, OptimizerKind::Adam, c.lr, c.beta1);
         let (opt_ae, opt_gen, opt_disc) = (adam(&model.gen_vs), adam(&model.gen_vs), adam(&model.disc_vs));
-        Ok(MathieuTrainer {
-            train: TensorData::new(train, norm, device),
-            val: TensorData::new(val, norm, device),
-            batches,
-            model,
-            opt_ae,
-            opt_gen,
-            opt_disc,
-        })
+        Ok(MathieuTrainer { train, val, batches, model, opt_ae, opt_gen, opt_disc })
     }
 
     /// Training iterations per epoch (full batches in the training set).

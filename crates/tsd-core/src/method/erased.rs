@@ -16,7 +16,8 @@ use tsd_data::{Dataset, Splits};
 
 use super::{registry, series, Budget, Method, MethodSettings, Model, OwnScore, Series};
 use crate::common::saved::SavedModel;
-use crate::model::Disentangler;
+use crate::common::tensors::TensorData;
+use crate::model::{Disentangler, ModelSpec};
 use crate::train::{History, RunOptions};
 use crate::{CoreError, Result};
 
@@ -86,8 +87,24 @@ pub(crate) trait DynMethod: Send + Sync {
         device: Device,
         run: &RunOptions,
     ) -> Result<(Box<dyn DynModel>, History)>;
+    fn train_tensors(
+        &self,
+        config: &dyn AnyConfig,
+        spec: ModelSpec,
+        train: TensorData,
+        val: TensorData,
+        run: &RunOptions,
+    ) -> Result<(Box<dyn DynModel>, History)>;
     fn load(&self, path: &Path, device: Device) -> Result<Box<dyn DynModel>>;
     fn series(&self, history: &History) -> Result<Vec<Series>>;
+}
+
+/// `config` as `M`'s config type.
+fn typed<M: Method>(config: &dyn AnyConfig) -> Result<&M::Config> {
+    config.as_any().downcast_ref::<M::Config>().ok_or_else(|| CoreError::BadConfig {
+        path: None,
+        problem: format!("a config of another method was given to {}", M::NAME),
+    })
 }
 
 impl<M: Method> DynMethod for M {
@@ -119,11 +136,18 @@ impl<M: Method> DynMethod for M {
         device: Device,
         run: &RunOptions,
     ) -> Result<(Box<dyn DynModel>, History)> {
-        let config = config.as_any().downcast_ref::<M::Config>().ok_or_else(|| CoreError::BadConfig {
-            path: None,
-            problem: format!("a config of another method was given to {}", M::NAME),
-        })?;
-        let (model, history) = M::train(config, splits, device, run)?;
+        let (model, history) = M::train(typed::<M>(config)?, splits, device, run)?;
+        Ok((Box::new(model), history))
+    }
+    fn train_tensors(
+        &self,
+        config: &dyn AnyConfig,
+        spec: ModelSpec,
+        train: TensorData,
+        val: TensorData,
+        run: &RunOptions,
+    ) -> Result<(Box<dyn DynModel>, History)> {
+        let (model, history) = M::train_tensors(typed::<M>(config)?, spec, train, val, run)?;
         Ok((Box::new(model), history))
     }
     fn load(&self, path: &Path, device: Device) -> Result<Box<dyn DynModel>> {
@@ -317,6 +341,19 @@ impl MethodConfig {
     /// Trains (or resumes, per `run`) this config on `splits.train`, monitoring on `splits.val`.
     pub fn train(&self, splits: &Splits, device: Device, run: &RunOptions) -> Result<(TrainedModel, History)> {
         let (model, history) = self.method.0.train(&*self.config, splits, device, run)?;
+        Ok((TrainedModel { method: self.method, model }, history))
+    }
+
+    /// Trains (or resumes) on inputs already held as tensors of `spec`'s shape
+    /// (see [`Method::train_tensors`]).
+    pub fn train_tensors(
+        &self,
+        spec: ModelSpec,
+        train: TensorData,
+        val: TensorData,
+        run: &RunOptions,
+    ) -> Result<(TrainedModel, History)> {
+        let (model, history) = self.method.0.train_tensors(&*self.config, spec, train, val, run)?;
         Ok((TrainedModel { method: self.method, model }, history))
     }
 }

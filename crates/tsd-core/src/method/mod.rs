@@ -22,7 +22,8 @@ pub use erased::{MethodConfig, MethodId, TrainedModel};
 
 use crate::common::config::ConfigFile;
 use crate::common::saved::SavedModel;
-use crate::model::Disentangler;
+use crate::common::tensors::TensorData;
+use crate::model::{Disentangler, ModelSpec};
 use crate::train::{History, RunOptions};
 use crate::Result;
 
@@ -184,6 +185,17 @@ pub trait Method: Send + Sync + 'static {
         config: &Self::Config,
         splits: &Splits,
         device: Device,
+        run: &RunOptions,
+    ) -> Result<(Self::Model, History)>;
+
+    /// Trains (or resumes) `config` on inputs already held as tensors of
+    /// `spec`'s shape (return windows: [`TensorData::from_series`] and
+    /// [`ModelSpec::for_series`]), monitoring on `val`.
+    fn train_tensors(
+        config: &Self::Config,
+        spec: ModelSpec,
+        train: TensorData,
+        val: TensorData,
         run: &RunOptions,
     ) -> Result<(Self::Model, History)>;
 

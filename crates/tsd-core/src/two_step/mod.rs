@@ -16,11 +16,12 @@ pub mod train;
 use tch::Device;
 use tsd_data::Splits;
 
-pub use config::{AdversaryConfig, MlpConfig, ReconLoss, Schedule, Step1Config, Step2Config, TwoStepConfig};
+pub use config::{AdversaryConfig, MlpConfig, Network, ReconLoss, Schedule, Step1Config, Step2Config, TwoStepConfig};
 pub use model::{TwoStepEval, TwoStepModel};
 pub use train::{Step1Figures, Step2Figures, TwoStepEpoch, TwoStepTrainer};
 
 use crate::common::saved::SavedModel;
+use crate::common::tensors::TensorData;
 use crate::method::{dataset_name, Budget, Curve, CurvePanel, Method, MethodSettings, QUICK_EPOCHS};
 use crate::model::ModelSpec;
 use crate::train::{self as training, History, RunOptions};
@@ -51,13 +52,14 @@ impl Method for TwoStep {
     const TITLE: &'static str = "two-step";
     const CITATION: &'static str = "Hadad, Wolf & Shahar, CVPR 2018";
     const CURVES_CAPTION: &'static str = "Training curves: step-1 classifier accuracy on S, then step-2 reconstruction loss (train `rec`, validation `val_rec`) and the adversary's accuracy on Z (`adv_acc`, `val_adv_acc`); one line per seed.";
-    const PRESETS: &'static [&'static str] = &["mnist", "sprites"];
+    const PRESETS: &'static [&'static str] = &["mnist", "sprites", "returns", "factor-model"];
 
     type Config = TwoStepConfig;
     type Model = TwoStepModel;
     type Figures = TwoStepEpoch;
 
-    /// The released settings of the dataset (REFERENCE §1); any other
+    /// The released settings of the dataset (REFERENCE §1); return windows
+    /// (`returns`, `factor-model`) get [`TwoStepConfig::returns`]; any other
     /// dataset gets the released Sprites network
     /// ([`TwoStepConfig::sprites_network`]). The quick budget
     /// trains [`QUICK_EPOCHS`] per step and also steps Z-encoder and decoder on
@@ -69,6 +71,7 @@ impl Method for TwoStep {
         let mut config = match name {
             "mnist" => TwoStepConfig::mnist_released(),
             "sprites" => TwoStepConfig::sprites_released(),
+            "returns" | "factor-model" => TwoStepConfig::returns(name),
             other => TwoStepConfig::sprites_network(dataset_name::<Self>(other)?),
         };
         if budget.is_quick() {
@@ -87,8 +90,19 @@ impl Method for TwoStep {
         run: &RunOptions,
     ) -> Result<(TwoStepModel, History)> {
         let spec = ModelSpec::for_data(&splits.train, config.scaling)?;
-        let mut model = TwoStepModel::new(config.clone(), spec, device);
-        let mut trainer = TwoStepTrainer::new(&mut model, &splits.train, &splits.val);
+        let to_tensors = |d| TensorData::new(d, spec.normalization, device);
+        Self::train_tensors(config, spec, to_tensors(&splits.train), to_tensors(&splits.val), run)
+    }
+
+    fn train_tensors(
+        config: &TwoStepConfig,
+        spec: ModelSpec,
+        train: TensorData,
+        val: TensorData,
+        run: &RunOptions,
+    ) -> Result<(TwoStepModel, History)> {
+        let mut model = TwoStepModel::new(config.clone(), spec, train.images.device());
+        let mut trainer = TwoStepTrainer::from_tensors(&mut model, train, val);
         let history = training::fit(&mut trainer, run)?;
         drop(trainer);
         Ok((model, history))

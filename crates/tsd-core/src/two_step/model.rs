@@ -7,7 +7,7 @@ use tch::{Device, Kind, Reduction, Tensor};
 use tsd_data::{Dataset, Normalization};
 
 use super::config::{ReconLoss, TwoStepConfig};
-use super::nets::{ConvEncoder, Decoder};
+use super::nets::{CodeDecoder, Encoder};
 use crate::common::layers::Mlp;
 use crate::common::saved::SavedModel;
 use crate::common::tensors::TensorData;
@@ -23,12 +23,12 @@ pub struct TwoStepModel {
     pub spec: ModelSpec,
     /// S-encoder and classifier (step 1, frozen in step 2).
     pub s_vs: VarStore,
-    pub(super) enc_s: ConvEncoder,
+    pub(super) enc_s: Encoder,
     pub(super) classifier: Mlp,
     /// Z-encoder and decoder (step 2).
     pub z_vs: VarStore,
-    pub(super) enc_z: ConvEncoder,
-    decoder: Decoder,
+    pub(super) enc_z: Encoder,
+    decoder: CodeDecoder,
     /// Adversary on Z (step 2).
     pub adv_vs: VarStore,
     pub(super) adversary: Mlp,
@@ -38,13 +38,13 @@ impl TwoStepModel {
     fn build(config: TwoStepConfig, spec: ModelSpec, device: Device) -> Self {
         let c = &config;
         let s_vs = VarStore::new(device);
-        let (shape, bn) = ((spec.channels, spec.side), c.bn_momentum);
-        let enc_s = ConvEncoder::new(&(s_vs.root() / "enc_s"), shape, c.nf, c.enc_hidden, c.s_dim, bn);
+        let (net, bn) = (&c.network, c.bn_momentum);
+        let enc_s = Encoder::new(&(s_vs.root() / "enc_s"), net, &spec, c.nf, c.enc_hidden, c.s_dim, bn);
         let cls = &c.step1.classifier;
         let classifier = Mlp::new(&(s_vs.root() / "classifier"), c.s_dim, cls.width, cls.depth, spec.n_classes, bn);
         let z_vs = VarStore::new(device);
-        let enc_z = ConvEncoder::new(&(z_vs.root() / "enc_z"), shape, c.nf, c.enc_hidden, c.z_dim, bn);
-        let decoder = Decoder::new(&(z_vs.root() / "decoder"), c.s_dim + c.z_dim, spec.channels, spec.side, c.nf);
+        let enc_z = Encoder::new(&(z_vs.root() / "enc_z"), net, &spec, c.nf, c.enc_hidden, c.z_dim, bn);
+        let decoder = CodeDecoder::new(&(z_vs.root() / "decoder"), net, &spec, c.s_dim + c.z_dim, c.nf);
         let adv_vs = VarStore::new(device);
         let adv = &c.step2.adversary.mlp;
         let adversary = Mlp::new(&(adv_vs.root() / "adversary"), c.z_dim, adv.width, adv.depth, spec.n_classes, bn);

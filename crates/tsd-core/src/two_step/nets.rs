@@ -1,10 +1,131 @@
 //! Networks of the two-step model (REFERENCE §1.1): the conv encoder of S and
-//! of Z, and the decoder of `concat[z, s]`.
+//! of Z, and the decoder of `concat[z, s]`; and their dense counterparts for
+//! inputs that are not images (return windows), chosen by
+//! [`Network`](super::config::Network).
 
 use tch::nn::{self, Module};
 use tch::Tensor;
 
+use super::config::Network;
 use crate::common::layers::{conv, dense, DenseBnRelu};
+use crate::model::ModelSpec;
+
+/// The encoder of one code, conv or dense.
+#[derive(Debug)]
+pub enum Encoder {
+    /// The released conv trunk.
+    Conv(Box<ConvEncoder>),
+    /// A dense trunk.
+    Dense(DenseEncoder),
+}
+
+impl Encoder {
+    /// The encoder `network` describes, for inputs of `spec`, with a code of `dim`.
+    pub fn new(p: &nn::Path, network: &Network, spec: &ModelSpec, nf: i64, hidden: i64, dim: i64, bn: f64) -> Self {
+        match network {
+            Network::Conv => {
+                Encoder::Conv(Box::new(ConvEncoder::new(p, (spec.channels, spec.side), nf, hidden, dim, bn)))
+            }
+            Network::Dense { widths } => Encoder::Dense(DenseEncoder::new(p, spec.input_size(), widths, dim, bn)),
+        }
+    }
+
+    /// Inputs `(N, C, H, W)` -> code `(N, dim)`, non-negative.
+    pub fn forward_t(&self, xs: &Tensor, train: bool) -> Tensor {
+        match self {
+            Encoder::Conv(e) => e.forward_t(xs, train),
+            Encoder::Dense(e) => e.forward_t(xs, train),
+        }
+    }
+}
+
+/// The decoder of `concat[z, s]`, conv or dense.
+#[derive(Debug)]
+pub enum CodeDecoder {
+    /// The released conv decoder.
+    Conv(Box<Decoder>),
+    /// A dense decoder.
+    Dense(DenseDecoder),
+}
+
+impl CodeDecoder {
+    /// The decoder `network` describes, from codes of total size `code_dim` to inputs of `spec`.
+    pub fn new(p: &nn::Path, network: &Network, spec: &ModelSpec, code_dim: i64, nf: i64) -> Self {
+        match network {
+            Network::Conv => CodeDecoder::Conv(Box::new(Decoder::new(p, code_dim, spec.channels, spec.side, nf))),
+            Network::Dense { widths } => CodeDecoder::Dense(DenseDecoder::new(p, code_dim, widths, spec)),
+        }
+    }
+
+    /// Codes -> pre-activation inputs `(N, C, H, W)`.
+    pub fn forward(&self, code: &Tensor) -> Tensor {
+        match self {
+            CodeDecoder::Conv(d) => d.forward(code),
+            CodeDecoder::Dense(d) => d.forward(code),
+        }
+    }
+}
+
+/// `flatten -> [Dense(w) -> BN -> ReLU] for each width -> Dense(dim) -> ReLU`:
+/// the conv encoder's head on a dense trunk (a non-negative code).
+#[derive(Debug)]
+pub struct DenseEncoder {
+    blocks: Vec<DenseBnRelu>,
+    head: nn::Linear,
+}
+
+impl DenseEncoder {
+    /// Builds it for inputs of `inputs` values.
+    pub fn new(p: &nn::Path, inputs: i64, widths: &[i64], dim: i64, bn_momentum: f64) -> Self {
+        let mut blocks = Vec::with_capacity(widths.len());
+        let mut d = inputs;
+        for (i, &w) in widths.iter().enumerate() {
+            blocks.push(DenseBnRelu::new(&(p / format!("block{i}")), d, w, bn_momentum));
+            d = w;
+        }
+        DenseEncoder { blocks, head: dense(p / "head", d, dim) }
+    }
+
+    /// `(N, C, H, W)` -> code `(N, dim)`.
+    pub fn forward_t(&self, xs: &Tensor, train: bool) -> Tensor {
+        let h = self.blocks.iter().fold(xs.flatten(1, -1), |h, b| b.forward_t(&h, train));
+        self.head.forward(&h).relu()
+    }
+}
+
+/// `concat[z, s] -> [Dense(w) -> ReLU] for each width, widest last -> Dense(C*H*W)`,
+/// reshaped to `(N, C, H, W)`; the output layer is linear.
+#[derive(Debug)]
+pub struct DenseDecoder {
+    layers: Vec<nn::Linear>,
+    out: nn::Linear,
+    shape: [i64; 3],
+}
+
+impl DenseDecoder {
+    /// Builds it for codes of `code_dim` values and outputs of `spec`'s shape;
+    /// `widths` are the encoder's, taken in reverse.
+    pub fn new(p: &nn::Path, code_dim: i64, widths: &[i64], spec: &ModelSpec) -> Self {
+        let mut layers = Vec::with_capacity(widths.len());
+        let mut d = code_dim;
+        for (i, &w) in widths.iter().rev().enumerate() {
+            layers.push(dense(p / format!("layer{i}"), d, w));
+            d = w;
+        }
+        DenseDecoder {
+            layers,
+            out: dense(p / "out", d, spec.input_size()),
+            shape: [spec.channels, spec.side, spec.side],
+        }
+    }
+
+    /// `(N, code_dim)` -> `(N, C, H, W)`.
+    pub fn forward(&self, code: &Tensor) -> Tensor {
+        let h = self.layers.iter().fold(code.shallow_clone(), |h, l| l.forward(&h).relu());
+        let [c, hh, w] = self.shape;
+        self.out.forward(&h).view([-1, c, hh, w])
+    }
+}
 
 /// Conv trunk `conv(nf, /2) -> conv(nf/2, /2) -> conv(nf/2)`, then
 /// `Dense(hidden) -> BN -> ReLU -> Dense(dim) -> ReLU`: a non-negative code.

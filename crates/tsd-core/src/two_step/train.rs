@@ -89,22 +89,19 @@ pub struct TwoStepTrainer<'a> {
 impl<'a> TwoStepTrainer<'a> {
     /// A trainer over `train` (fitting) and `val` (model selection, monitoring).
     pub fn new(model: &'a mut TwoStepModel, train: &Dataset, val: &Dataset) -> Self {
-        let device = model.device();
-        let norm = model.spec.normalization;
+        let (device, norm) = (model.device(), model.spec.normalization);
+        Self::from_tensors(model, TensorData::new(train, norm, device), TensorData::new(val, norm, device))
+    }
+
+    /// A trainer over data already held as tensors on the model's device
+    /// (e.g. return windows, [`TensorData::from_series`]).
+    pub fn from_tensors(model: &'a mut TwoStepModel, train: TensorData, val: TensorData) -> Self {
         let c = &model.config;
         let opt_s = Optimizer::new(&model.s_vs, OptimizerKind::Adam, c.step1.lr, 0.9);
         let opt_z = Optimizer::new(&model.z_vs, OptimizerKind::Adam, c.step2.lr, c.step2.beta1);
         let adv = &c.step2.adversary;
         let opt_adv = Optimizer::new(&model.adv_vs, adv.optimizer, adv.lr, 0.9);
-        TwoStepTrainer {
-            train: TensorData::new(train, norm, device),
-            val: TensorData::new(val, norm, device),
-            model,
-            opt_s,
-            opt_z,
-            opt_adv,
-            best_s: None,
-        }
+        TwoStepTrainer { train, val, model, opt_s, opt_z, opt_adv, best_s: None }
     }
 
     fn step1_epoch(&mut self, epoch: usize, ctx: &EpochContext) -> Result<Step1Figures> {

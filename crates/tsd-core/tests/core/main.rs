@@ -5,4 +5,5 @@ mod checkpoint;
 mod common;
 mod device;
 mod mathieu;
+mod series;
 mod two_step;

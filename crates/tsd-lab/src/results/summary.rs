@@ -114,6 +114,7 @@ pub fn pixel_scale(normalization: Normalization) -> f64 {
         Normalization::Unit => 1.0,
         Normalization::Symmetric => 0.5,
         Normalization::Standardize { std, .. } => std as f64,
+        Normalization::Identity => 1.0,
     }
 }
 

@@ -3,14 +3,17 @@
 //! stock (Z), on real S&P 500 returns ([`ReturnsSource::Stockdata`]) and on a
 //! factor model with known truth ([`ReturnsSource::FactorModel`]).
 //!
-//! [`reproduce`] audits, for every seed, the codes of each approach
-//! ([`classical`] today: the regression on market and sector means; the raw
-//! window; on synthetic data the true specific path as the oracle) with
-//! [`audit::audit`], caches each seed's audit in its run folder, and writes
-//! the tables of `<results>/<source>/`.
+//! [`reproduce`] audits, for every seed, the codes of each approach (the
+//! [`classical`] regression on market and sector means; the raw window; the
+//! [`learned`] methods that have a returns preset, trained in run folders; on
+//! synthetic data the true specific path as the oracle) with
+//! [`audit::audit`], checks the counterfactual swaps on synthetic data,
+//! caches each seed's audit in its run folder, and writes the tables of
+//! `<results>/<source>/`.
 
 pub mod audit;
 pub mod classical;
+pub mod learned;
 mod report;
 
 use std::fmt;
@@ -18,6 +21,8 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
+use tch::Device;
+use tsd_core::{Budget, MethodId};
 use tsd_data::returns::windows::{self, horizon_sums};
 use tsd_data::returns::{stockdata, FactorModel, ReturnsPanel, SeriesSplits, SplitKind, WindowOptions};
 use tsd_metrics::ProbeOptions;
@@ -78,9 +83,25 @@ pub struct ReturnsOptions {
     pub windows: WindowOptions,
     /// The factor model's sizes and parameters (its seed is replaced by each run's).
     pub factor_model: FactorModel,
+    /// The learned methods (their names), each trained on every seed.
+    pub methods: Vec<String>,
+    /// The methods' training budget.
+    pub budget: Budget,
+    /// `--set [METHOD:]KEY=VALUE` overrides of the methods' presets.
+    pub overrides: Vec<String>,
     /// Data folder holding `returns/stockdata.rda` (default: the usual search).
     #[serde(skip)]
     pub data_dir: Option<PathBuf>,
+    /// Where models train.
+    #[serde(skip, default = "cpu")]
+    pub device: Device,
+    /// Hide the methods' per-epoch lines and progress bars.
+    #[serde(skip)]
+    pub quiet: bool,
+}
+
+fn cpu() -> Device {
+    Device::Cpu
 }
 
 impl ReturnsOptions {
@@ -93,12 +114,35 @@ impl ReturnsOptions {
             ReturnsSource::FactorModel => 20,
         };
         let windows = WindowOptions { stride, split: SplitKind::StocksAndTime, ..WindowOptions::default() };
-        ReturnsOptions { source, seeds, windows, factor_model: FactorModel::default(), data_dir: None }
+        let budget = Budget::Full;
+        ReturnsOptions {
+            source,
+            seeds,
+            windows,
+            factor_model: FactorModel::default(),
+            methods: Self::methods_with_preset(source, budget),
+            budget,
+            overrides: Vec::new(),
+            data_dir: None,
+            device: Device::Cpu,
+            quiet: false,
+        }
+    }
+
+    /// The registered methods that have a preset for `source` (a network for
+    /// series): what `--method all` trains.
+    pub fn methods_with_preset(source: ReturnsSource, budget: Budget) -> Vec<String> {
+        MethodId::all()
+            .iter()
+            .filter(|m| m.preset(source.name(), budget).is_ok())
+            .map(|m| m.name().to_string())
+            .collect()
     }
 
     /// The quick budget: the factor model at 100 stocks x 4 years, a window
     /// every 20 days on the real data (numbers that check the pipeline).
     pub fn quick(mut self) -> ReturnsOptions {
+        self.budget = Budget::Quick;
         self.windows.stride = 20;
         self.factor_model = FactorModel { stocks: 100, years: 4, ..self.factor_model };
         self
@@ -137,6 +181,8 @@ pub struct SeedAudit {
     pub cutoffs: (f64, f64),
     /// One audit per code, in table order.
     pub codes: Vec<CodeAudit>,
+    /// Counterfactual swaps on test pairs, per approach (synthetic data).
+    pub swaps: Vec<(String, learned::SwapError)>,
 }
 
 /// Called as a reproduction goes.
@@ -167,7 +213,7 @@ pub fn reproduce(
             continue;
         }
         progress.line(&format!("{} seed {seed}: loading and auditing (run folder {})", options.source, dir.display()));
-        let audit = audit_seed(options, seed, probes, progress)?;
+        let audit = audit_seed(options, seed, probes, &dir, progress)?;
         std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
         tsd_core::common::checkpoint::write_atomic(&path, serde_json::to_string_pretty(&audit)?.as_bytes())?;
         audits.push(audit);
@@ -193,6 +239,7 @@ pub fn audit_seed(
     options: &ReturnsOptions,
     seed: u64,
     probes: &ProbeOptions,
+    dir: &Path,
     progress: &dyn ReturnsProgress,
 ) -> Result<SeedAudit> {
     let (panel, splits) = options.load(seed)?;
@@ -217,6 +264,29 @@ pub fn audit_seed(
         },
         Features { name: "classical Z (residuals)".into(), parts: [0, 1, 2].map(|i| decomposed[i].specific.clone()) },
     ];
+    let pairs = learned::swap_pairs(&splits.test);
+    let mut swaps = Vec::new();
+    let classical_swaps = learned::classical_swaps(&decomposed[2], &pairs, splits.test.input_days);
+    if let Some(e) = learned::swap_error(&splits.test, &pairs, &classical_swaps) {
+        swaps.push(("classical".to_string(), e));
+    }
+    let identity = serde_json::to_string(&(&options.windows, &options.factor_model, seed))?;
+    for name in &options.methods {
+        let method: MethodId = name.parse().map_err(crate::LabError::Refused)?;
+        let config = learned::config(method, options.source.name(), options.budget, seed, &options.overrides)?;
+        let run_dir = dir.join(name);
+        let epochs = config.total_epochs();
+        progress.line(&format!("  training {name} in {} ({epochs} epochs; a rerun continues it)", run_dir.display()));
+        let model = learned::train(&config, &splits, &identity, &run_dir, options.device, options.quiet)?;
+        let [a, b, c] = parts.map(|p| learned::codes(&model, p));
+        let (a, b, c) = (a?, b?, c?);
+        features.push(Features { name: format!("{name} S"), parts: [a.0, b.0, c.0] });
+        features.push(Features { name: format!("{name} Z"), parts: [a.1, b.1, c.1] });
+        if let Some(e) = learned::swap_error(&splits.test, &pairs, &learned::model_swaps(&model, &splits.test, &pairs)?)
+        {
+            swaps.push((name.clone(), e));
+        }
+    }
     if let Some(truth) = &targets.truth {
         features.push(Features {
             name: "oracle: true specific path".into(),
@@ -237,5 +307,6 @@ pub fn audit_seed(
         tertile_of: targets.tertile_of.clone(),
         cutoffs: targets.cutoffs,
         codes,
+        swaps,
     })
 }

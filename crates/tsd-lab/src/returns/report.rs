@@ -165,11 +165,38 @@ fn markdown(options: &ReturnsOptions, panel: &ReturnsPanel, audits: &[SeedAudit]
             let _ = writeln!(s, "| {name} | {} | {} | {} | {} |", r2(0), r2(1), r2(2), r2(3));
         }
     }
+    if audits.iter().any(|a| !a.swaps.is_empty()) {
+        let _ = writeln!(s, "\n## Counterfactual swaps (test pairs of the same days, other sectors)\n");
+        let _ = writeln!(
+            s,
+            "Window i's code Z with window j's code S should give `u_i + (beta m + gamma f)_j`, scaled as the inputs; \
+             error: MSE over the answer's variance (0 is perfect). Beside it, what returning j or i unchanged scores.\n"
+        );
+        let _ = writeln!(s, "| approach | pairs | swap | j unchanged | i unchanged |\n|---|---|---|---|---|");
+        let names: Vec<&str> = audits[0].swaps.iter().map(|(n, _)| n.as_str()).collect();
+        for name in names {
+            let pick = |f: &dyn Fn(&super::learned::SwapError) -> f64| -> Vec<f64> {
+                audits.iter().filter_map(|a| a.swaps.iter().find(|(n, _)| n == name).map(|(_, e)| f(e))).collect()
+            };
+            let pairs = audits[0].swaps.iter().find(|(n, _)| n == name).map_or(0, |(_, e)| e.pairs);
+            let _ = writeln!(
+                s,
+                "| {name} | {pairs} | {} | {} | {} |",
+                cell(&pick(&|e| e.relative_mse), false),
+                cell(&pick(&|e| e.keep_shared_relative_mse), false),
+                cell(&pick(&|e| e.keep_specific_relative_mse), false)
+            );
+        }
+    }
+    let methods = if options.methods.is_empty() { "none".to_string() } else { options.methods.join(", ") };
     let _ = writeln!(
         s,
-        "\n## Not here yet\n\nThe learned methods (two-step, Mathieu et al.) on these windows: their 1-D networks \
-         and presets are the next step of this experiment; until then the table holds the classical decomposition, \
-         the raw window and (synthetic data) the oracle."
+        "\n## Budgets and what is not here\n\nLearned methods trained on every seed: {methods} ({} budget; presets: \
+         `tsd config --method <name> --dataset {}`; overrides: {}). Methods without a network for series \
+         (Mathieu et al.: conv networks only, so far) are not in these tables.",
+        if options.budget.is_quick() { "quick" } else { "full" },
+        options.source,
+        if options.overrides.is_empty() { "none".to_string() } else { options.overrides.join(" ") }
     );
     s
 }

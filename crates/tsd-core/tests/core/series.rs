@@ -1,0 +1,80 @@
+//! Methods on series (return windows of the factor model): the two-step model
+//! with dense networks learns, saves and reloads; Mathieu et al.'s conv
+//! networks refuse series with a clear error.
+
+use tch::Device;
+use tsd_core::two_step::Network;
+use tsd_core::{
+    encode_tensor, Budget, Disentangler, Mathieu, Method, ModelSpec, SavedModel, TensorData, TwoStep, TwoStepModel,
+};
+use tsd_data::returns::{windows, FactorModel, SeriesSplits, WindowOptions};
+
+use crate::common::{run, values};
+
+/// Factor-model windows whose sector is easy to read: few sectors, strong, distinct drifts.
+fn series() -> SeriesSplits {
+    let model = FactorModel {
+        stocks: 60,
+        sectors: 3,
+        years: 2,
+        days_per_year: 250,
+        sector_drift: (-0.01, 0.01),
+        sector_vol: (0.002, 0.004),
+        ..FactorModel::default()
+    };
+    let opts = WindowOptions { input_days: 20, horizon: 2, stride: 4, ..WindowOptions::default() };
+    windows::split(&model.generate().unwrap(), &opts).unwrap()
+}
+
+fn tensors(splits: &SeriesSplits) -> (ModelSpec, TensorData, TensorData) {
+    let t = |s: &tsd_data::returns::SeriesSet| TensorData::from_series(s.inputs.view(), &s.labels, Device::Cpu);
+    (ModelSpec::for_series(20, 3), t(&splits.train), t(&splits.val))
+}
+
+#[test]
+fn two_step_on_series_learns_and_reloads() {
+    let splits = series();
+    let mut config = TwoStep::preset("factor-model", Budget::Full).unwrap();
+    assert_eq!(config.network, Network::Dense { widths: vec![128, 64] });
+    config.network = Network::Dense { widths: vec![32] };
+    config.step1.epochs = 4;
+    config.step2.epochs = 4;
+    config.step2.lr = 1e-3;
+    config.bn_momentum = 0.1;
+    let dir = tempfile::tempdir().unwrap();
+    let (spec, train, val) = tensors(&splits);
+    let (model, history) = TwoStep::train_tensors(&config, spec, train, val, &run(dir.path(), false)).unwrap();
+    let val_acc = values(&history, "step1", "val_acc");
+    assert!(*val_acc.last().unwrap() > 0.6, "the sector drifts are easy to read: {val_acc:?}");
+    let rec = values(&history, "step2", "rec");
+    assert!(rec.last().unwrap() < &rec[0], "reconstruction falls: {rec:?}");
+    // Codes of every window, decoded back to a window of the input's shape.
+    let x = TensorData::from_series(splits.test.inputs.view(), &splits.test.labels, Device::Cpu).images;
+    let codes = encode_tensor(&model, &x, 64, None).unwrap();
+    assert_eq!((codes.s.dim(), codes.z.dim()), ((splits.test.len(), 10), (splits.test.len(), 30)));
+    assert_eq!(model.swap(&x, &x).size(), x.size());
+    // Saved and reloaded, it encodes identically.
+    let path = dir.path().join("model.safetensors");
+    model.save(&path).unwrap();
+    let back = TwoStepModel::load(&path, Device::Cpu).unwrap();
+    assert_eq!(back.config.network, Network::Dense { widths: vec![32] });
+    assert!(back.encode(&x).z.equal(&model.encode(&x).z));
+}
+
+#[test]
+fn conv_configs_keep_their_files_and_mathieu_refuses_series() {
+    // Image presets write no `network` table (their files are as before).
+    let mnist = TwoStep::preset("mnist", Budget::Full).unwrap();
+    assert!(!toml::to_string(&mnist).unwrap().contains("network"));
+    let returns = TwoStep::preset("returns", Budget::Full).unwrap();
+    let text = toml::to_string(&returns).unwrap();
+    assert!(text.contains("[network]") && text.contains("kind = \"dense\""), "{text}");
+    assert_eq!(toml::from_str::<tsd_core::TwoStepConfig>(&text).unwrap(), returns);
+    let splits = series();
+    let (spec, train, val) = tensors(&splits);
+    let config = Mathieu::preset("mnist", Budget::Quick).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let e = Mathieu::train_tensors(&config, spec, train, val, &run(dir.path(), false)).unwrap_err();
+    assert!(e.to_string().contains("series such as return windows need a dense version"), "{e}");
+    assert!(Mathieu::preset("returns", Budget::Full).is_err());
+}
