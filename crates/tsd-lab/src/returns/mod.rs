@@ -13,6 +13,7 @@
 
 pub mod audit;
 pub mod classical;
+pub mod figure;
 pub mod learned;
 mod report;
 
