@@ -13,7 +13,7 @@ fn factor_model_quick_writes_its_tables_and_reuses_its_audits() {
     let args = ["reproduce", "--dataset", "factor-model", "--quick", "--seeds", "2", "--device", "cpu"];
     tsd_ok(dir.path(), &args);
     let page = std::fs::read_to_string(dir.path().join("results/quick/factor-model/README.md")).unwrap();
-    for needle in ["classical Z (residuals)", "oracle: true specific path", "Seeds: 2", "specific `u`"] {
+    for needle in ["classical Z (alpha + residuals)", "oracle: true specific path", "Seeds: 2", "specific `u`"] {
         assert!(page.contains(needle), "{needle} not in:\n{page}");
     }
     let audits: serde_json::Value = serde_json::from_str(
@@ -27,7 +27,9 @@ fn factor_model_quick_writes_its_tables_and_reuses_its_audits() {
         let c = audits[0]["codes"].as_array().unwrap().iter().find(|c| c["features"] == code).unwrap();
         c["components"]["specific"]["r2"].as_f64().unwrap()
     };
-    assert!(r2("classical Z (residuals)") > 0.7 && r2("classical Z (residuals)") > r2("raw window") + 0.2);
+    assert!(
+        r2("classical Z (alpha + residuals)") > 0.7 && r2("classical Z (alpha + residuals)") > r2("raw window") + 0.2
+    );
     // A second run reuses both seeds' audits.
     let out = crate::support::tsd(dir.path(), &args);
     assert!(String::from_utf8_lossy(&out.stderr).matches("already audited").count() == 2);

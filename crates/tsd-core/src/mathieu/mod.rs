@@ -18,9 +18,6 @@ pub mod model;
 pub mod nets;
 pub mod train;
 
-use tch::Device;
-use tsd_data::Splits;
-
 pub use batches::{PairedBatch, PairedBatches};
 pub use config::{BatchOrder, MathieuConfig};
 pub use model::MathieuModel;
@@ -45,6 +42,11 @@ impl MethodSettings for MathieuConfig {
 
     fn total_epochs(&self) -> usize {
         self.epochs
+    }
+
+    /// Inputs in [0, 1] with a sigmoid decoder, as Jha et al.
+    fn input_scaling(&self) -> InputScaling {
+        InputScaling::Unit
     }
 }
 
@@ -74,17 +76,6 @@ impl Method for Mathieu {
             config.epochs = QUICK_EPOCHS;
         }
         Ok(config)
-    }
-
-    fn train(
-        config: &MathieuConfig,
-        splits: &Splits,
-        device: Device,
-        run: &RunOptions,
-    ) -> Result<(MathieuModel, History)> {
-        let spec = ModelSpec::for_data(&splits.train, InputScaling::Unit)?;
-        let to_tensors = |d| TensorData::new(d, spec.normalization, device);
-        Self::train_tensors(config, spec, to_tensors(&splits.train), to_tensors(&splits.val), run)
     }
 
     /// Images only: Jha et al.'s networks are convs (a dense version for

@@ -20,7 +20,7 @@ use tsd_data::{Dataset, DatasetKind, Splits};
 
 pub use erased::{MethodConfig, MethodId, TrainedModel};
 
-use crate::common::config::ConfigFile;
+use crate::common::config::{ConfigFile, InputScaling};
 use crate::common::saved::SavedModel;
 use crate::common::tensors::TensorData;
 use crate::model::{Disentangler, ModelSpec};
@@ -152,6 +152,9 @@ pub trait MethodSettings: ConfigFile + Clone + PartialEq + fmt::Debug + Send + S
 
     /// Epochs over all training phases.
     fn total_epochs(&self) -> usize;
+
+    /// How its image inputs are scaled.
+    fn input_scaling(&self) -> InputScaling;
 }
 
 /// What a method supplies. Implemented by a unit struct in the method's own
@@ -180,13 +183,19 @@ pub trait Method: Send + Sync + 'static {
     /// The preset named `name` (one of [`Method::PRESETS`] or a dataset name) at `budget`.
     fn preset(name: &str, budget: Budget) -> Result<Self::Config>;
 
-    /// Trains (or resumes, per `run`) `config` on `splits.train`, monitoring on `splits.val`.
+    /// Trains (or resumes, per `run`) `config` on `splits.train`, monitoring
+    /// on `splits.val`: the images as tensors, scaled per the config, given to
+    /// [`Method::train_tensors`].
     fn train(
         config: &Self::Config,
         splits: &Splits,
         device: Device,
         run: &RunOptions,
-    ) -> Result<(Self::Model, History)>;
+    ) -> Result<(Self::Model, History)> {
+        let spec = ModelSpec::for_data(&splits.train, config.input_scaling())?;
+        let to_tensors = |d| TensorData::new(d, spec.normalization, device);
+        Self::train_tensors(config, spec, to_tensors(&splits.train), to_tensors(&splits.val), run)
+    }
 
     /// Trains (or resumes) `config` on inputs already held as tensors of
     /// `spec`'s shape (return windows: [`TensorData::from_series`] and

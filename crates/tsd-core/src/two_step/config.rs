@@ -115,7 +115,8 @@ pub enum Network {
     #[default]
     Conv,
     /// Dense trunks of these widths (encoders; the decoder takes them in
-    /// reverse), for inputs that are not images, e.g. return windows (ours).
+    /// reverse), for inputs that are not images, e.g. return windows (ours);
+    /// `nf` and `enc_hidden` are the conv network's and unused here.
     Dense {
         /// Hidden widths, input side first.
         widths: Vec<i64>,

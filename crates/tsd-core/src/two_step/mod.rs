@@ -13,13 +13,11 @@ pub mod model;
 pub mod nets;
 pub mod train;
 
-use tch::Device;
-use tsd_data::Splits;
-
 pub use config::{AdversaryConfig, MlpConfig, Network, ReconLoss, Schedule, Step1Config, Step2Config, TwoStepConfig};
 pub use model::{TwoStepEval, TwoStepModel};
 pub use train::{Step1Figures, Step2Figures, TwoStepEpoch, TwoStepTrainer};
 
+use crate::common::config::InputScaling;
 use crate::common::saved::SavedModel;
 use crate::common::tensors::TensorData;
 use crate::method::{dataset_name, Budget, Curve, CurvePanel, Method, MethodSettings, QUICK_EPOCHS};
@@ -44,6 +42,10 @@ impl MethodSettings for TwoStepConfig {
 
     fn total_epochs(&self) -> usize {
         self.step1.epochs + self.step2.epochs
+    }
+
+    fn input_scaling(&self) -> InputScaling {
+        self.scaling
     }
 }
 
@@ -81,17 +83,6 @@ impl Method for TwoStep {
             config.bn_momentum = QUICK_BN_MOMENTUM;
         }
         Ok(config)
-    }
-
-    fn train(
-        config: &TwoStepConfig,
-        splits: &Splits,
-        device: Device,
-        run: &RunOptions,
-    ) -> Result<(TwoStepModel, History)> {
-        let spec = ModelSpec::for_data(&splits.train, config.scaling)?;
-        let to_tensors = |d| TensorData::new(d, spec.normalization, device);
-        Self::train_tensors(config, spec, to_tensors(&splits.train), to_tensors(&splits.val), run)
     }
 
     fn train_tensors(

@@ -14,7 +14,7 @@ use crate::Result;
 /// One code of every window of the three parts (train, validation, test).
 #[derive(Debug, Clone)]
 pub struct Features {
-    /// Row name in the tables, e.g. `classical Z (residuals)`.
+    /// Row name in the tables, e.g. `classical Z (alpha + residuals)`.
     pub name: String,
     /// `[train, val, test]` codes.
     pub parts: [Array2<f32>; 3],

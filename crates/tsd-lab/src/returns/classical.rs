@@ -1,8 +1,9 @@
 //! The classical decomposition the learned methods are compared with: each
-//! window's returns regressed (OLS, over its input days) on the mean return of
-//! the other stocks (the market) and of the other stocks of its sector. The
-//! fitted part is the shared component, the residual the specific one; the
-//! same coefficients give the specific return of the horizon days.
+//! window's returns regressed (OLS with an intercept, over its input days) on
+//! the mean return of the other stocks (the market) and of the other stocks of
+//! its sector. The loadings times those means are the shared component; the
+//! rest, intercept (the stock's own drift, its alpha) included, the specific
+//! one; the same coefficients give the specific return of the horizon days.
 
 use ndarray::Array2;
 use tsd_data::returns::SeriesSet;
@@ -10,13 +11,13 @@ use tsd_data::returns::SeriesSet;
 /// The classical split of every window of a set.
 #[derive(Debug, Clone)]
 pub struct Decomposition {
-    /// `a + b_m m_t + b_s s_t` over the input days, `(N, input_days)`.
+    /// `b_m m_t + b_s s_t` over the input days, `(N, input_days)`.
     pub shared: Array2<f32>,
-    /// The residual over the input days.
+    /// `r_t - b_m m_t - b_s s_t` (intercept and residual) over the input days.
     pub specific: Array2<f32>,
     /// `(a, b_m, b_s)` of each window.
     pub loadings: Array2<f32>,
-    /// Sum of the residuals over the horizon days (with the input days' coefficients).
+    /// Sum of the specific returns over the horizon days (with the input days' coefficients).
     pub future_specific: Vec<f64>,
 }
 
@@ -47,7 +48,8 @@ pub fn decompose(set: &SeriesSet) -> Decomposition {
             }
         }
         let coef = solve3(xtx, xty);
-        let fit = |d: usize| regressors(d).iter().zip(&coef).map(|(x, c)| x * c).sum::<f64>();
+        // The shared part: the loadings on the means, without the intercept.
+        let fit = |d: usize| regressors(d).iter().zip(&coef).skip(1).map(|(x, c)| x * c).sum::<f64>();
         for d in 0..l {
             let f = fit(d);
             shared[(i, d)] = f as f32;
@@ -101,7 +103,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_window_that_is_exactly_shared_has_no_specific_part() {
+    fn a_window_that_is_exactly_shared_keeps_only_its_drift_as_specific() {
         let model = FactorModel { stocks: 20, sectors: 2, years: 1, days_per_year: 200, ..FactorModel::default() };
         let panel = model.generate().unwrap();
         let opts = WindowOptions { input_days: 30, horizon: 5, stride: 30, ..WindowOptions::default() };
@@ -111,15 +113,16 @@ mod tests {
             set.raw[(0, d)] = 0.001 + 1.5 * set.market[(0, d)] - 0.5 * set.sector[(0, d)];
         }
         let dec = decompose(&set);
-        assert!(dec.specific.row(0).iter().all(|v| v.abs() < 1e-5), "{:?}", dec.specific.row(0));
+        // Its specific part is its intercept (its own drift), and the horizon's too.
+        assert!(dec.specific.row(0).iter().all(|v| (v - 0.001).abs() < 1e-5), "{:?}", dec.specific.row(0));
         assert!((dec.loadings[(0, 1)] - 1.5).abs() < 1e-3 && (dec.loadings[(0, 2)] + 0.5).abs() < 1e-3);
-        assert!(dec.future_specific[0].abs() < 1e-5);
+        assert!((dec.future_specific[0] - 0.005).abs() < 1e-5);
         // Elsewhere the parts add up to the returns.
         for d in 0..30 {
             assert!((dec.shared[(3, d)] + dec.specific[(3, d)] - set.raw[(3, d)]).abs() < 1e-6);
         }
-        // The residual of an OLS fit with an intercept sums to zero.
-        assert!(dec.specific.row(5).sum().abs() < 1e-5);
+        // With an intercept, the specific part sums to the intercept times the days.
+        assert!((dec.specific.row(5).sum() - 30.0 * dec.loadings[(5, 0)]).abs() < 1e-4);
     }
 
     #[test]

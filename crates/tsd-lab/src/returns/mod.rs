@@ -163,9 +163,15 @@ impl ReturnsOptions {
     }
 }
 
+/// Version of the audit's contents: an audit cached with another is made
+/// again (bumped whenever what an audit computes changes).
+pub const AUDIT_VERSION: u32 = 1;
+
 /// The audit of one seed: the data it saw and every code's audit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SeedAudit {
+    /// [`AUDIT_VERSION`] of the code that made it.
+    pub version: u32,
     /// The options of the reproduction (seed aside).
     pub options: ReturnsOptions,
     /// The seed.
@@ -230,7 +236,7 @@ fn read_audit(path: &Path, options: &ReturnsOptions) -> Result<Option<SeedAudit>
     }
     let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     match serde_json::from_str::<SeedAudit>(&text) {
-        Ok(a) if a.options == *options => Ok(Some(a)),
+        Ok(a) if a.options == *options && a.version == AUDIT_VERSION => Ok(Some(a)),
         _ => Ok(None), // another version or other options: audited again, the file replaced
     }
 }
@@ -253,17 +259,20 @@ pub fn audit_seed(
         ),
         None => (
             [0, 1, 2].map(|i| decomposed[i].future_specific.clone()),
-            "the specific return of the next days (residual of the window's regression on market and sector means)",
+            "the specific return of the next days (the return less the window's loadings times the market and sector means)",
         ),
     };
     let targets = Targets::new(&splits, future, tertile_of);
     let mut features = vec![
         Features { name: "raw window".into(), parts: parts.map(|p| p.inputs.clone()) },
         Features {
-            name: "classical S (fitted market + sector part)".into(),
+            name: "classical S (loadings x market and sector means)".into(),
             parts: [0, 1, 2].map(|i| decomposed[i].shared.clone()),
         },
-        Features { name: "classical Z (residuals)".into(), parts: [0, 1, 2].map(|i| decomposed[i].specific.clone()) },
+        Features {
+            name: "classical Z (alpha + residuals)".into(),
+            parts: [0, 1, 2].map(|i| decomposed[i].specific.clone()),
+        },
     ];
     let pairs = learned::swap_pairs(&splits.test);
     let mut swaps = Vec::new();
@@ -300,6 +309,7 @@ pub fn audit_seed(
         codes.push(audit::audit(f, &targets, probes)?);
     }
     Ok(SeedAudit {
+        version: AUDIT_VERSION,
         options: options.clone(),
         seed,
         windows: parts.map(|p| p.len()),
