@@ -71,6 +71,8 @@ fn real_returns_from_a_stockdata_file() {
     let empty = tempdir().unwrap();
     let msg = tsd_fails(empty.path(), &["reproduce", "--dataset", "returns", "--data-dir", ".", "--device", "cpu"]);
     assert!(msg.contains("get-stockdata"), "{msg}");
-    let msg = tsd_fails(empty.path(), &["reproduce", "--dataset", "factor-model", "--method", "two-step"]);
-    assert!(msg.contains("do not run on return windows yet"), "{msg}");
+    // A method without a network for series is refused before any work.
+    let msg = tsd_fails(empty.path(), &["reproduce", "--dataset", "factor-model", "--method", "mathieu", "--quick"]);
+    assert!(msg.contains("no mathieu preset \"factor-model\""), "{msg}");
+    assert!(!empty.path().join("runs").exists());
 }

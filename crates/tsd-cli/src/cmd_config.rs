@@ -10,7 +10,7 @@ pub struct ConfigArgs {
     /// The method (one of the registry's).
     #[arg(long, default_value = "two-step", value_parser = crate::method_parser())]
     method: MethodId,
-    /// Preset: mnist, sprites, cars3d, norb (and mnist-64 for mathieu).
+    /// Preset: mnist, sprites, cars3d, norb (and mnist-64 for mathieu; returns and factor-model, the return windows, for two-step).
     #[arg(long, default_value = "mnist")]
     dataset: String,
     /// The quick budget's preset (what `tsd reproduce --quick` trains).

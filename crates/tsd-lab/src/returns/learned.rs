@@ -60,6 +60,26 @@ pub fn codes(model: &TrainedModel, set: &SeriesSet) -> Result<(Array2<f32>, Arra
     Ok((codes.s, codes.z))
 }
 
+/// How well a model reconstructs the test windows, beside what predicting
+/// their mean would score.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Reconstruction {
+    /// Test MSE of `Dec(Enc(x))` against `x` (scaled inputs).
+    pub mse: f64,
+    /// Variance of the test inputs (the MSE of predicting their mean).
+    pub variance: f64,
+}
+
+/// The test reconstruction of `model` on `set`.
+pub fn reconstruction(model: &TrainedModel, set: &SeriesSet) -> Reconstruction {
+    let d = model.disentangler();
+    let data = TensorData::from_series(set.inputs.view(), &set.labels, d.device());
+    let mean = set.inputs.mean().unwrap_or(0.0);
+    let variance =
+        set.inputs.iter().map(|&v| ((v - mean) as f64).powi(2)).sum::<f64>() / set.inputs.len().max(1) as f64;
+    Reconstruction { mse: tsd_core::reconstruction_mse(d, &data, ENCODE_BATCH), variance }
+}
+
 /// How well a swap puts one window's specific path under another's shared
 /// path (synthetic data): windows `i` and `j` of the same days and of
 /// different sectors; the answer is `u_i + (beta m + gamma f)_j`, scaled and

@@ -165,7 +165,7 @@ impl ReturnsOptions {
 
 /// Version of the audit's contents: an audit cached with another is made
 /// again (bumped whenever what an audit computes changes).
-pub const AUDIT_VERSION: u32 = 1;
+pub const AUDIT_VERSION: u32 = 2;
 
 /// The audit of one seed: the data it saw and every code's audit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -190,6 +190,8 @@ pub struct SeedAudit {
     pub codes: Vec<CodeAudit>,
     /// Counterfactual swaps on test pairs, per approach (synthetic data).
     pub swaps: Vec<(String, learned::SwapError)>,
+    /// Test reconstruction of each learned method.
+    pub reconstructions: Vec<(String, learned::Reconstruction)>,
 }
 
 /// Called as a reproduction goes.
@@ -210,6 +212,12 @@ pub fn reproduce(
     results: &Path,
     progress: &dyn ReturnsProgress,
 ) -> Result<Vec<SeedAudit>> {
+    // Every method's preset first: a method without a network for series is
+    // refused before any work.
+    for name in &options.methods {
+        let method: MethodId = name.parse().map_err(crate::LabError::Refused)?;
+        learned::config(method, options.source.name(), options.budget, 0, &options.overrides)?;
+    }
     let mut audits = Vec::new();
     for seed in 0..options.seeds {
         let dir = runs.join(options.source.name()).join(format!("seed{seed}"));
@@ -276,6 +284,7 @@ pub fn audit_seed(
     ];
     let pairs = learned::swap_pairs(&splits.test);
     let mut swaps = Vec::new();
+    let mut reconstructions = Vec::new();
     let classical_swaps = learned::classical_swaps(&decomposed[2], &pairs, splits.test.input_days);
     if let Some(e) = learned::swap_error(&splits.test, &pairs, &classical_swaps) {
         swaps.push(("classical".to_string(), e));
@@ -288,6 +297,7 @@ pub fn audit_seed(
         let epochs = config.total_epochs();
         progress.line(&format!("  training {name} in {} ({epochs} epochs; a rerun continues it)", run_dir.display()));
         let model = learned::train(&config, &splits, &identity, &run_dir, options.device, options.quiet)?;
+        reconstructions.push((name.clone(), learned::reconstruction(&model, &splits.test)));
         let [a, b, c] = parts.map(|p| learned::codes(&model, p));
         let (a, b, c) = (a?, b?, c?);
         features.push(Features { name: format!("{name} S"), parts: [a.0, b.0, c.0] });
@@ -319,5 +329,6 @@ pub fn audit_seed(
         cutoffs: targets.cutoffs,
         codes,
         swaps,
+        reconstructions,
     })
 }

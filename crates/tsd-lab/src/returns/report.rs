@@ -188,6 +188,29 @@ fn markdown(options: &ReturnsOptions, panel: &ReturnsPanel, audits: &[SeedAudit]
             );
         }
     }
+    if audits.iter().any(|a| !a.reconstructions.is_empty()) {
+        let _ = writeln!(s, "\n## How well the learned methods reconstruct the test windows\n");
+        let _ = writeln!(
+            s,
+            "Test MSE of `Dec(Enc(x))` on the scaled inputs, beside their variance (the MSE of predicting their mean): \
+             a code can only hold a component the decoder gets back.\n"
+        );
+        let _ = writeln!(s, "| method | test MSE | variance of the inputs |\n|---|---|---|");
+        for (name, _) in &audits[0].reconstructions {
+            let pick = |f: &dyn Fn(&super::learned::Reconstruction) -> f64| -> Vec<f64> {
+                audits
+                    .iter()
+                    .filter_map(|a| a.reconstructions.iter().find(|(n, _)| n == name).map(|(_, r)| f(r)))
+                    .collect()
+            };
+            let _ = writeln!(
+                s,
+                "| {name} | {} | {} |",
+                cell(&pick(&|r| r.mse), false),
+                cell(&pick(&|r| r.variance), false)
+            );
+        }
+    }
     let methods = if options.methods.is_empty() { "none".to_string() } else { options.methods.join(", ") };
     let _ = writeln!(
         s,
