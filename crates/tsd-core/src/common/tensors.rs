@@ -67,6 +67,11 @@ impl TensorData {
         }
     }
 
+    /// The same tensors, shared (no copy).
+    pub fn shallow_clone(&self) -> Self {
+        TensorData { images: self.images.shallow_clone(), labels: self.labels.shallow_clone() }
+    }
+
     /// Number of examples.
     pub fn len(&self) -> usize {
         self.labels.size()[0] as usize

@@ -231,9 +231,7 @@ impl TwoStepConfig {
     pub fn sprites_network(dataset: &str) -> Self {
         TwoStepConfig { dataset: dataset.into(), ..Self::sprites_released() }
     }
-}
 
-impl TwoStepConfig {
     /// Ours, for windows of daily returns (`returns`, `factor-model`): the
     /// released MNIST step-1/step-2 settings (losses, weights, optimisers,
     /// classifier and adversary) on dense trunks of 128 and 64 units in place

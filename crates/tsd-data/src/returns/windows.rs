@@ -24,6 +24,12 @@ pub const RETURN_SCALE: f64 = 0.04;
 /// Scaled returns are clipped to `±CLIP` (4 standard deviations).
 pub const CLIP: f64 = 4.0;
 
+/// A daily return as the models see it: `(r - RETURN_MEAN) / RETURN_SCALE`,
+/// clipped to `±CLIP`.
+pub fn scale_return(r: f32) -> f32 {
+    ((r as f64 - RETURN_MEAN) / RETURN_SCALE).clamp(-CLIP, CLIP) as f32
+}
+
 /// How a panel is split into train, validation and test samples.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -274,9 +280,7 @@ fn cut(
             row += 1;
         }
     }
-    let inputs = raw
-        .slice(s![.., ..opts.input_days])
-        .mapv(|r| (((r as f64 - RETURN_MEAN) / RETURN_SCALE).clamp(-CLIP, CLIP)) as f32);
+    let inputs = raw.slice(s![.., ..opts.input_days]).mapv(scale_return);
     SeriesSet {
         name: panel.name.clone(),
         label_name: "sector".into(),

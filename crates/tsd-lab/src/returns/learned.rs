@@ -12,8 +12,8 @@ use tch::{Device, Tensor};
 use tsd_core::method::TrainedModel;
 use tsd_core::train::RunOptions;
 use tsd_core::{encode_tensor, Budget, MethodConfig, MethodId, ModelSpec, TensorData};
-use tsd_data::returns::windows::{CLIP, RETURN_MEAN, RETURN_SCALE};
-use tsd_data::returns::{SeriesSet, SeriesSplits};
+use tsd_data::returns::windows::scale_return;
+use tsd_data::returns::SeriesSet;
 
 use super::classical::Decomposition;
 use crate::error::Context;
@@ -32,31 +32,34 @@ pub fn config(method: MethodId, source: &str, budget: Budget, seed: u64, overrid
     Ok(config)
 }
 
-/// Trains (or finishes, or just reloads) `config` on `splits` in `dir`.
+/// The windows of `set` as tensors on `device` ([`TensorData::from_series`]).
+pub fn tensors(set: &SeriesSet, device: Device) -> TensorData {
+    TensorData::from_series(set.inputs.view(), &set.labels, device)
+}
+
+/// Trains (or finishes, or just reloads) `config` in `dir` on `train`,
+/// monitoring on `val` (both [`tensors`] of windows of `train_set`'s shape).
 pub fn train(
     config: &MethodConfig,
-    splits: &SeriesSplits,
+    train_set: &SeriesSet,
+    [train, val]: [&TensorData; 2],
     identity: &str,
     dir: &Path,
-    device: Device,
     quiet: bool,
 ) -> Result<TrainedModel> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let tensors = |set: &SeriesSet| TensorData::from_series(set.inputs.view(), &set.labels, device);
-    let spec = ModelSpec::for_series(splits.train.input_days, splits.train.n_classes());
+    let spec = ModelSpec::for_series(train_set.input_days, train_set.n_classes());
     let identity =
         BTreeMap::from([("config".to_string(), config.to_toml()?), ("data".to_string(), identity.to_string())]);
     let run = RunOptions { dir: dir.to_path_buf(), resume: true, quiet, identity };
-    let (model, _history) = config.train_tensors(spec, tensors(&splits.train), tensors(&splits.val), &run)?;
+    let (model, _history) = config.train_tensors(spec, train.shallow_clone(), val.shallow_clone(), &run)?;
     model.save(&dir.join("model.safetensors"))?;
     Ok(model)
 }
 
-/// `(S, Z)` codes of every window of `set`.
-pub fn codes(model: &TrainedModel, set: &SeriesSet) -> Result<(Array2<f32>, Array2<f32>)> {
-    let d = model.disentangler();
-    let x = TensorData::from_series(set.inputs.view(), &set.labels, d.device()).images;
-    let codes = encode_tensor(d, &x, ENCODE_BATCH, None)?;
+/// `(S, Z)` codes of every window of `data`.
+pub fn codes(model: &TrainedModel, data: &TensorData) -> Result<(Array2<f32>, Array2<f32>)> {
+    let codes = encode_tensor(model.disentangler(), &data.images, ENCODE_BATCH, None)?;
     Ok((codes.s, codes.z))
 }
 
@@ -70,14 +73,13 @@ pub struct Reconstruction {
     pub variance: f64,
 }
 
-/// The test reconstruction of `model` on `set`.
-pub fn reconstruction(model: &TrainedModel, set: &SeriesSet) -> Reconstruction {
+/// The reconstruction of `model` on `set` (its [`tensors`] `data`).
+pub fn reconstruction(model: &TrainedModel, set: &SeriesSet, data: &TensorData) -> Reconstruction {
     let d = model.disentangler();
-    let data = TensorData::from_series(set.inputs.view(), &set.labels, d.device());
     let mean = set.inputs.mean().unwrap_or(0.0);
     let variance =
         set.inputs.iter().map(|&v| ((v - mean) as f64).powi(2)).sum::<f64>() / set.inputs.len().max(1) as f64;
-    Reconstruction { mse: tsd_core::reconstruction_mse(d, &data, ENCODE_BATCH), variance }
+    Reconstruction { mse: tsd_core::reconstruction_mse(d, data, ENCODE_BATCH), variance }
 }
 
 /// How well a swap puts one window's specific path under another's shared
@@ -122,10 +124,9 @@ pub fn swap_pairs(set: &SeriesSet) -> Vec<(usize, usize)> {
 pub fn swap_error(set: &SeriesSet, pairs: &[(usize, usize)], swapped: &Array2<f32>) -> Option<SwapError> {
     let truth = set.truth.as_ref()?;
     let l = set.input_days;
-    let scale = |r: f32| (((r as f64 - RETURN_MEAN) / RETURN_SCALE).clamp(-CLIP, CLIP)) as f32;
     let answer = Array2::from_shape_fn((pairs.len(), l), |(p, d)| {
         let (i, j) = pairs[p];
-        scale(truth.specific[(i, d)] + truth.market[(j, d)] + truth.sector[(j, d)])
+        scale_return(truth.specific[(i, d)] + truth.market[(j, d)] + truth.sector[(j, d)])
     });
     let mean = answer.mean().unwrap_or(0.0);
     let var = answer.iter().map(|&a| (a - mean).powi(2) as f64).sum::<f64>().max(1e-12);
@@ -146,24 +147,24 @@ pub fn swap_error(set: &SeriesSet, pairs: &[(usize, usize)], swapped: &Array2<f3
     })
 }
 
-/// A learned model's swaps of `pairs`: `Dec(S_j, Z_i)`, `(pairs, input_days)`.
-pub fn model_swaps(model: &TrainedModel, set: &SeriesSet, pairs: &[(usize, usize)]) -> Result<Array2<f32>> {
+/// A learned model's swaps of `pairs` of windows of `data`: `Dec(S_j, Z_i)`, `(pairs, input_days)`.
+pub fn model_swaps(model: &TrainedModel, data: &TensorData, pairs: &[(usize, usize)]) -> Result<Array2<f32>> {
     let d = model.disentangler();
-    let x = TensorData::from_series(set.inputs.view(), &set.labels, d.device()).images;
+    let x = &data.images;
     let pick = |k: usize| {
         let idx: Vec<i64> = pairs.iter().map(|p| if k == 0 { p.0 } else { p.1 } as i64).collect();
         x.index_select(0, &Tensor::from_slice(&idx).to_device(d.device()))
     };
     let out = d.swap(&pick(1), &pick(0)).to_device(Device::Cpu).contiguous().view([-1]);
     let values = Vec::<f32>::try_from(&out)?;
-    Ok(Array2::from_shape_vec((pairs.len(), set.input_days), values)?)
+    let width: i64 = x.size()[1..].iter().product();
+    Ok(Array2::from_shape_vec((pairs.len(), width as usize), values)?)
 }
 
 /// The classical decomposition's swaps: `fitted_j + residual_i`, scaled.
 pub fn classical_swaps(dec: &Decomposition, pairs: &[(usize, usize)], input_days: usize) -> Array2<f32> {
-    let scale = |r: f32| (((r as f64 - RETURN_MEAN) / RETURN_SCALE).clamp(-CLIP, CLIP)) as f32;
     Array2::from_shape_fn((pairs.len(), input_days), |(p, d)| {
         let (i, j) = pairs[p];
-        scale(dec.specific[(i, d)] + dec.shared[(j, d)])
+        scale_return(dec.specific[(i, d)] + dec.shared[(j, d)])
     })
 }

@@ -149,15 +149,18 @@ impl ReturnsOptions {
         self
     }
 
+    /// The panel of run `seed` (the real data whatever the seed; the factor
+    /// model drawn with it).
+    pub fn panel(&self, seed: u64) -> Result<ReturnsPanel> {
+        Ok(match self.source {
+            ReturnsSource::Stockdata => stockdata::read(&stockdata::locate(self.data_dir.as_deref())?)?,
+            ReturnsSource::FactorModel => FactorModel { seed, ..self.factor_model.clone() }.generate()?,
+        })
+    }
+
     /// The panel and windows of run `seed`.
     pub fn load(&self, seed: u64) -> Result<(ReturnsPanel, SeriesSplits)> {
-        let panel = match self.source {
-            ReturnsSource::Stockdata => {
-                let path = stockdata::locate(self.data_dir.as_deref())?;
-                stockdata::read(&path)?
-            }
-            ReturnsSource::FactorModel => FactorModel { seed, ..self.factor_model.clone() }.generate()?,
-        };
+        let panel = self.panel(seed)?;
         let splits = windows::split(&panel, &WindowOptions { seed, ..self.windows.clone() })?;
         Ok((panel, splits))
     }
@@ -233,7 +236,7 @@ pub fn reproduce(
         tsd_core::common::checkpoint::write_atomic(&path, serde_json::to_string_pretty(&audit)?.as_bytes())?;
         audits.push(audit);
     }
-    let (panel, _) = options.load(0)?;
+    let panel = options.panel(0)?;
     write_results(&results.join(options.source.name()), options, &panel, &audits)?;
     Ok(audits)
 }
@@ -290,20 +293,20 @@ pub fn audit_seed(
         swaps.push(("classical".to_string(), e));
     }
     let identity = serde_json::to_string(&(&options.windows, &options.factor_model, seed))?;
+    let data = parts.map(|p| learned::tensors(p, options.device));
     for name in &options.methods {
         let method: MethodId = name.parse().map_err(crate::LabError::Refused)?;
         let config = learned::config(method, options.source.name(), options.budget, seed, &options.overrides)?;
         let run_dir = dir.join(name);
         let epochs = config.total_epochs();
         progress.line(&format!("  training {name} in {} ({epochs} epochs; a rerun continues it)", run_dir.display()));
-        let model = learned::train(&config, &splits, &identity, &run_dir, options.device, options.quiet)?;
-        reconstructions.push((name.clone(), learned::reconstruction(&model, &splits.test)));
-        let [a, b, c] = parts.map(|p| learned::codes(&model, p));
+        let model = learned::train(&config, &splits.train, [&data[0], &data[1]], &identity, &run_dir, options.quiet)?;
+        reconstructions.push((name.clone(), learned::reconstruction(&model, &splits.test, &data[2])));
+        let [a, b, c] = data.each_ref().map(|d| learned::codes(&model, d));
         let (a, b, c) = (a?, b?, c?);
         features.push(Features { name: format!("{name} S"), parts: [a.0, b.0, c.0] });
         features.push(Features { name: format!("{name} Z"), parts: [a.1, b.1, c.1] });
-        if let Some(e) = learned::swap_error(&splits.test, &pairs, &learned::model_swaps(&model, &splits.test, &pairs)?)
-        {
+        if let Some(e) = learned::swap_error(&splits.test, &pairs, &learned::model_swaps(&model, &data[2], &pairs)?) {
             swaps.push((name.clone(), e));
         }
     }

@@ -45,6 +45,16 @@ fn cell(values: &[f64], percent: bool) -> String {
     }
 }
 
+/// `value` of the entry called `name` of each audit's `entries` (the audits that have one).
+fn named<T>(
+    audits: &[SeedAudit],
+    entries: impl Fn(&SeedAudit) -> &[(String, T)],
+    name: &str,
+    value: impl Fn(&T) -> f64,
+) -> Vec<f64> {
+    audits.iter().filter_map(|a| entries(a).iter().find(|(n, _)| n == name).map(|(_, e)| value(e))).collect()
+}
+
 fn markdown(options: &ReturnsOptions, panel: &ReturnsPanel, audits: &[SeedAudit]) -> String {
     let mut s = String::new();
     let w = &options.windows;
@@ -173,18 +183,15 @@ fn markdown(options: &ReturnsOptions, panel: &ReturnsPanel, audits: &[SeedAudit]
              error: MSE over the answer's variance (0 is perfect). Beside it, what returning j or i unchanged scores.\n"
         );
         let _ = writeln!(s, "| approach | pairs | swap | j unchanged | i unchanged |\n|---|---|---|---|---|");
-        let names: Vec<&str> = audits[0].swaps.iter().map(|(n, _)| n.as_str()).collect();
-        for name in names {
-            let pick = |f: &dyn Fn(&super::learned::SwapError) -> f64| -> Vec<f64> {
-                audits.iter().filter_map(|a| a.swaps.iter().find(|(n, _)| n == name).map(|(_, e)| f(e))).collect()
-            };
-            let pairs = audits[0].swaps.iter().find(|(n, _)| n == name).map_or(0, |(_, e)| e.pairs);
+        for (name, first) in &audits[0].swaps {
+            let pick = |f: fn(&super::learned::SwapError) -> f64| cell(&named(audits, |a| &a.swaps, name, f), false);
             let _ = writeln!(
                 s,
-                "| {name} | {pairs} | {} | {} | {} |",
-                cell(&pick(&|e| e.relative_mse), false),
-                cell(&pick(&|e| e.keep_shared_relative_mse), false),
-                cell(&pick(&|e| e.keep_specific_relative_mse), false)
+                "| {name} | {} | {} | {} | {} |",
+                first.pairs,
+                pick(|e| e.relative_mse),
+                pick(|e| e.keep_shared_relative_mse),
+                pick(|e| e.keep_specific_relative_mse)
             );
         }
     }
@@ -197,29 +204,27 @@ fn markdown(options: &ReturnsOptions, panel: &ReturnsPanel, audits: &[SeedAudit]
         );
         let _ = writeln!(s, "| method | test MSE | variance of the inputs |\n|---|---|---|");
         for (name, _) in &audits[0].reconstructions {
-            let pick = |f: &dyn Fn(&super::learned::Reconstruction) -> f64| -> Vec<f64> {
-                audits
-                    .iter()
-                    .filter_map(|a| a.reconstructions.iter().find(|(n, _)| n == name).map(|(_, r)| f(r)))
-                    .collect()
+            let pick = |f: fn(&super::learned::Reconstruction) -> f64| {
+                cell(&named(audits, |a| &a.reconstructions, name, f), false)
             };
-            let _ = writeln!(
-                s,
-                "| {name} | {} | {} |",
-                cell(&pick(&|r| r.mse), false),
-                cell(&pick(&|r| r.variance), false)
-            );
+            let _ = writeln!(s, "| {name} | {} | {} |", pick(|r| r.mse), pick(|r| r.variance));
         }
     }
-    let methods = if options.methods.is_empty() { "none".to_string() } else { options.methods.join(", ") };
+    let list = |names: &[String]| if names.is_empty() { "none".to_string() } else { names.join(", ") };
+    let all: Vec<String> = tsd_core::MethodId::all().iter().map(|m| m.name().to_string()).collect();
+    let without = super::ReturnsOptions::methods_with_preset(options.source, options.budget);
+    let without: Vec<String> = all.into_iter().filter(|m| !without.contains(m)).collect();
     let _ = writeln!(
         s,
-        "\n## Budgets and what is not here\n\nLearned methods trained on every seed: {methods} ({} budget; presets: \
-         `tsd config --method <name> --dataset {}`; overrides: {}). Methods without a network for series \
-         (Mathieu et al.: conv networks only, so far) are not in these tables.",
+        "\n## Budgets and what is not here\n\nLearned methods trained on every seed: {} ({} budget; presets: \
+         `tsd config --method <name> --dataset {}`; overrides: {}). Registered methods without a network for \
+         series (no `{}` preset), so not in these tables: {}.",
+        list(&options.methods),
         if options.budget.is_quick() { "quick" } else { "full" },
         options.source,
-        if options.overrides.is_empty() { "none".to_string() } else { options.overrides.join(" ") }
+        if options.overrides.is_empty() { "none".to_string() } else { options.overrides.join(" ") },
+        options.source,
+        list(&without)
     );
     s
 }
