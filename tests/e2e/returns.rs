@@ -30,9 +30,17 @@ fn factor_model_quick_writes_its_tables_and_reuses_its_audits() {
     assert!(
         r2("classical Z (alpha + residuals)") > 0.7 && r2("classical Z (alpha + residuals)") > r2("raw window") + 0.2
     );
-    // A second run reuses both seeds' audits.
+    // A second run reuses both seeds' audits, and so does one with --quiet
+    // (how it prints is not part of what an audit computes).
     let out = crate::support::tsd(dir.path(), &args);
     assert!(String::from_utf8_lossy(&out.stderr).matches("already audited").count() == 2);
+    let quiet: Vec<&str> = args.iter().copied().chain(["--quiet"]).collect();
+    let out = crate::support::tsd(dir.path(), &quiet);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).matches("already audited").count() == 2,
+        "{}",
+        crate::support::text(&out)
+    );
 }
 
 #[test]

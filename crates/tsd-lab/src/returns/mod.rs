@@ -246,8 +246,11 @@ fn read_audit(path: &Path, options: &ReturnsOptions) -> Result<Option<SeedAudit>
         return Ok(None);
     }
     let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    // Options are compared as written (data folder, device and quiet are not
+    // part of them: they do not change what an audit computes).
+    let written = serde_json::to_value(options)?;
     match serde_json::from_str::<SeedAudit>(&text) {
-        Ok(a) if a.options == *options && a.version == AUDIT_VERSION => Ok(Some(a)),
+        Ok(a) if serde_json::to_value(&a.options)? == written && a.version == AUDIT_VERSION => Ok(Some(a)),
         _ => Ok(None), // another version or other options: audited again, the file replaced
     }
 }
