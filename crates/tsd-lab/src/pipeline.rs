@@ -8,7 +8,7 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 use tch::Device;
 use tsd_core::method::TrainedModel;
-use tsd_core::train::{History, RunOptions};
+use tsd_core::train::{History, RunOptions, Stopped};
 use tsd_core::{
     device_name, encode_with_samples, reconstruction_mse, Disentangler, MethodConfig, OwnScore, TensorData,
 };
@@ -52,8 +52,15 @@ pub struct RunSummary {
     pub train_images: usize,
     /// Test images.
     pub test_images: usize,
-    /// Epochs over all phases.
+    /// Epochs trained over all phases.
     pub epochs: usize,
+    /// The most epochs its config allowed (more than `epochs` when a phase
+    /// converged first); 0 in older files.
+    #[serde(default)]
+    pub max_epochs: usize,
+    /// How training ended (older files: fixed epochs).
+    #[serde(default)]
+    pub stopped: Stopped,
     /// Wall time of training and probing, seconds: over every segment of a
     /// resumed run (the epochs trained before the last resume count with
     /// their own time).
@@ -154,7 +161,9 @@ pub fn train_and_audit(request: &RunRequest, splits: &Splits) -> Result<(Trained
         device: device_name(request.device),
         train_images: splits.train.len(),
         test_images: splits.test.len(),
-        epochs: request.config.total_epochs(),
+        epochs: history.records.len(),
+        max_epochs: request.config.total_epochs(),
+        stopped: Stopped::of(request.config.stop(), history.records.len(), request.config.total_epochs()),
         wall_seconds: history.earlier_seconds() + started.elapsed().as_secs_f64(),
         test_reconstruction_mse: test_reconstruction_mse(model.disentangler(), &splits.test),
         own_networks: model.own_scores(&splits.test),

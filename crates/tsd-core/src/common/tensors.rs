@@ -34,6 +34,21 @@ pub fn images_to_tensor(images: &Array4<u8>, norm: Normalization, device: Device
     Tensor::from_slice(&values).view([n as i64, c as i64, h as i64, w as i64]).to_device(device)
 }
 
+/// Examples per forward pass when a whole dataset is encoded or evaluated
+/// without gradients (larger than a training batch: fewer, fuller kernels).
+pub const EVAL_BATCH: i64 = 1000;
+
+/// `f` applied to `xs` in chunks of [`EVAL_BATCH`] rows, without gradients,
+/// the results concatenated along the first dimension.
+pub fn map_chunks(xs: &Tensor, f: impl Fn(&Tensor) -> Tensor) -> Tensor {
+    let n = xs.size()[0];
+    tch::no_grad(|| {
+        let parts: Vec<Tensor> =
+            (0..n).step_by(EVAL_BATCH as usize).map(|start| f(&xs.narrow(0, start, EVAL_BATCH.min(n - start)))).collect();
+        Tensor::cat(&parts, 0)
+    })
+}
+
 /// A dataset held as tensors: normalised images and i64 labels.
 #[derive(Debug)]
 pub struct TensorData {
@@ -91,14 +106,21 @@ impl TensorData {
         seed: u64,
         epoch: usize,
     ) -> impl ExactSizeIterator<Item = (Tensor, Tensor)> + '_ {
+        self.shuffled_indices(batch_size, seed, epoch).into_iter().map(move |idx| self.select(&idx))
+    }
+
+    /// The example indices of [`TensorData::shuffled_batches`]' batches, as
+    /// i64 tensors on the data's device (to gather codes cached per example).
+    pub fn shuffled_indices(&self, batch_size: usize, seed: u64, epoch: usize) -> Vec<Tensor> {
         let mut order: Vec<i64> = (0..self.len() as i64).collect();
-        let mut rng = ChaCha8Rng::seed_from_u64(seed ^ (epoch as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
-        order.shuffle(&mut rng);
-        let chunks: Vec<Vec<i64>> = order.chunks(batch_size.max(1)).map(<[i64]>::to_vec).collect();
-        chunks.into_iter().map(move |chunk| {
-            let idx = Tensor::from_slice(&chunk).to_device(self.images.device());
-            (self.images.index_select(0, &idx), self.labels.index_select(0, &idx))
-        })
+        order.shuffle(&mut epoch_rng(seed, epoch));
+        let device = self.images.device();
+        order.chunks(batch_size.max(1)).map(|chunk| Tensor::from_slice(chunk).to_device(device)).collect()
+    }
+
+    /// The examples at `idx`: `(images, labels)`.
+    pub fn select(&self, idx: &Tensor) -> (Tensor, Tensor) {
+        (self.images.index_select(0, idx), self.labels.index_select(0, idx))
     }
 
     /// Mini-batches in dataset order (for evaluation).

@@ -18,7 +18,7 @@ use super::{registry, series, Budget, Method, MethodSettings, Model, OwnScore, S
 use crate::common::saved::SavedModel;
 use crate::common::tensors::TensorData;
 use crate::model::{Disentangler, ModelSpec};
-use crate::train::{History, RunOptions};
+use crate::train::{History, RunOptions, Stop};
 use crate::{CoreError, Result};
 
 /// A config of some method, behind `dyn`.
@@ -31,6 +31,7 @@ pub(crate) trait AnyConfig: Any + Send + Sync + fmt::Debug {
     fn set(&mut self, key: &str, value: &str) -> Result<()>;
     fn seed(&self) -> u64;
     fn total_epochs(&self) -> usize;
+    fn stop(&self) -> Stop;
 }
 
 impl<C: MethodSettings> AnyConfig for C {
@@ -57,6 +58,9 @@ impl<C: MethodSettings> AnyConfig for C {
     }
     fn total_epochs(&self) -> usize {
         MethodSettings::total_epochs(self)
+    }
+    fn stop(&self) -> Stop {
+        MethodSettings::stop(self)
     }
 }
 
@@ -323,9 +327,14 @@ impl MethodConfig {
         self.config.set(key, value)
     }
 
-    /// Total epochs over all phases.
+    /// Total epochs over all phases (with a converging [`MethodConfig::stop`]: the most it trains).
     pub fn total_epochs(&self) -> usize {
         self.config.total_epochs()
+    }
+
+    /// Its converging rule, or [`Stop::Epochs`].
+    pub fn stop(&self) -> Stop {
+        self.config.stop()
     }
 
     /// The seed.

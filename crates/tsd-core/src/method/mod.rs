@@ -24,7 +24,7 @@ use crate::common::config::{ConfigFile, InputScaling};
 use crate::common::saved::SavedModel;
 use crate::common::tensors::TensorData;
 use crate::model::{Disentangler, ModelSpec};
-use crate::train::{History, RunOptions};
+use crate::train::{History, RunOptions, Stop};
 use crate::Result;
 
 /// Epochs of every training phase in a quick run.
@@ -155,6 +155,12 @@ pub trait MethodSettings: ConfigFile + Clone + PartialEq + fmt::Debug + Send + S
 
     /// How its image inputs are scaled.
     fn input_scaling(&self) -> InputScaling;
+
+    /// The converging rule of its phase that has one; [`Stop::Epochs`] (the
+    /// default) when every phase trains all its epochs.
+    fn stop(&self) -> Stop {
+        Stop::Epochs
+    }
 }
 
 /// What a method supplies. Implemented by a unit struct in the method's own

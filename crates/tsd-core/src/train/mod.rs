@@ -3,6 +3,7 @@
 //! exact resume, and a guard that stops on a NaN/Inf loss.
 
 mod log;
+mod stop;
 
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
@@ -13,9 +14,10 @@ use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
-use tch::Tensor;
+use tch::{Kind, Tensor};
 
 pub use log::{EpochRecord, History};
+pub use stop::{Stop, Stopped};
 
 use crate::common::checkpoint::{self, TensorMap};
 use crate::{CoreError, Result};
@@ -37,6 +39,12 @@ pub trait Trainable {
 
     /// Trains one epoch of `phase` and returns its figures.
     fn train_epoch(&mut self, phase: usize, epoch: usize, ctx: &EpochContext) -> Result<Self::Figures>;
+
+    /// Whether `phase` has converged after the epochs in `history` and stops
+    /// before its last epoch (checked before each epoch; default: never).
+    fn converged(&self, _phase: usize, _history: &History) -> bool {
+        false
+    }
 
     /// Called once after the last epoch of `phase` (e.g. to restore the best weights).
     fn end_phase(&mut self, phase: usize) -> Result<()>;
@@ -118,6 +126,49 @@ impl EpochContext {
             loss: loss.to_string(),
             value,
         })
+    }
+}
+
+/// How many batches a [`LossGuard`] lets pass between two checks.
+pub const CHECK_EVERY: usize = 16;
+
+/// Losses of the latest batches, kept where they were computed and checked
+/// for NaN/Inf together every [`CHECK_EVERY`] batches, in one read: reading
+/// each batch's loss on the host would make a GPU wait on every batch. A
+/// non-finite loss still stops the epoch naming its batch and loss; the
+/// weights of the few batches after it are dropped with the epoch (the
+/// checkpoint holds the previous one).
+#[derive(Debug, Default)]
+pub struct LossGuard {
+    pending: Vec<(usize, &'static str, Tensor)>,
+}
+
+impl LossGuard {
+    /// Keeps `loss` (a scalar) of `batch` for the next check.
+    pub fn watch(&mut self, batch: usize, name: &'static str, loss: &Tensor) {
+        self.pending.push((batch, name, loss.detach()));
+    }
+
+    /// Whether the check is due after `batch` (every [`CHECK_EVERY`] batches).
+    pub fn due(batch: usize) -> bool {
+        (batch + 1).is_multiple_of(CHECK_EVERY)
+    }
+
+    /// An error naming the first watched loss that is not finite; clears the watch list.
+    pub fn check(&mut self, ctx: &EpochContext) -> Result<()> {
+        let pending = std::mem::take(&mut self.pending);
+        if pending.is_empty() {
+            return Ok(());
+        }
+        let all = Tensor::stack(&pending.iter().map(|(_, _, t)| t.to_kind(Kind::Double)).collect::<Vec<_>>(), 0);
+        if all.isfinite().all().int64_value(&[]) == 1 {
+            return Ok(());
+        }
+        let values = Vec::<f64>::try_from(&all).unwrap_or_default();
+        for ((batch, name, _), value) in pending.iter().zip(values) {
+            ctx.check_finite(*batch, name, value)?;
+        }
+        Ok(())
     }
 }
 
@@ -209,7 +260,7 @@ pub fn fit<T: Trainable + ?Sized>(model: &mut T, run: &RunOptions) -> Result<His
     let phases = model.phases();
     while phase < phases.len() {
         let (name, epochs) = phases[phase];
-        while epoch < epochs {
+        while epoch < epochs && !model.converged(phase, &history) {
             let ctx = EpochContext { phase: name, epoch, epochs, quiet: run.quiet };
             let started = Instant::now();
             let figures = model.train_epoch(phase, epoch, &ctx)?;

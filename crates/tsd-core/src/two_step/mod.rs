@@ -22,7 +22,7 @@ use crate::common::saved::SavedModel;
 use crate::common::tensors::TensorData;
 use crate::method::{dataset_name, Budget, Curve, CurvePanel, Method, MethodSettings, QUICK_EPOCHS};
 use crate::model::ModelSpec;
-use crate::train::{self as training, History, RunOptions};
+use crate::train::{self as training, History, RunOptions, Stop};
 use crate::Result;
 
 /// BatchNorm momentum (torch terms) of quick runs: with Keras' 0.99 (0.01
@@ -46,6 +46,10 @@ impl MethodSettings for TwoStepConfig {
 
     fn input_scaling(&self) -> InputScaling {
         self.scaling
+    }
+
+    fn stop(&self) -> Stop {
+        self.step2.stop
     }
 }
 
@@ -80,6 +84,7 @@ impl Method for TwoStep {
             config.step1.epochs = QUICK_EPOCHS;
             config.step2.epochs = QUICK_EPOCHS;
             config.step2.schedule = Schedule::EveryBatch;
+            config.step2.stop = Stop::Epochs;
             config.bn_momentum = QUICK_BN_MOMENTUM;
         }
         Ok(config)

@@ -10,7 +10,7 @@ use super::config::{ReconLoss, TwoStepConfig};
 use super::nets::{CodeDecoder, Encoder};
 use crate::common::layers::Mlp;
 use crate::common::saved::SavedModel;
-use crate::common::tensors::TensorData;
+use crate::common::tensors::{TensorData, EVAL_BATCH};
 use crate::method::{Code, Model, OwnScore};
 use crate::model::{Codes, Disentangler, ModelSpec};
 
@@ -157,6 +157,28 @@ impl TwoStepModel {
         TwoStepEval { s_classifier_accuracy: cls / n, adversary_accuracy: adv / n, reconstruction_loss: rec / n }
     }
 
+    /// Mean reconstruction loss over `data` whose S is `s` (evaluation mode,
+    /// large chunks) and the Z of every example.
+    pub(super) fn reconstruction_and_z(&self, data: &TensorData, s: &Tensor) -> (f64, Tensor) {
+        let z = self.enc_z.encode_all(&data.images);
+        let n = data.len() as i64;
+        let mut rec = 0.0;
+        tch::no_grad(|| {
+            for start in (0..n).step_by(EVAL_BATCH as usize) {
+                let len = EVAL_BATCH.min(n - start);
+                let raw = self.decode_raw(&s.narrow(0, start, len), &z.narrow(0, start, len));
+                rec += self.recon_loss(&raw, &data.images.narrow(0, start, len)).double_value(&[]) * len as f64;
+            }
+        });
+        (rec / data.len().max(1) as f64, z)
+    }
+
+    /// Accuracy of the adversary on the codes `z` of examples labelled `labels`.
+    pub(super) fn adversary_accuracy(&self, z: &Tensor, labels: &Tensor) -> f64 {
+        let logits = crate::common::tensors::map_chunks(z, |z| self.adversary.forward_t(z, false));
+        correct(&logits, labels) / labels.size()[0].max(1) as f64
+    }
+
     /// Accuracy of the step-1 classifier over `data`, running only the
     /// S-encoder and the classifier (step 1's validation: Z, the decoder and
     /// the adversary are not trained yet, and the decoder is the costly part).
@@ -172,5 +194,10 @@ impl TwoStepModel {
 
 /// Number of rows of `logits` whose argmax equals `labels`.
 pub(super) fn correct(logits: &Tensor, labels: &Tensor) -> f64 {
-    logits.argmax(-1, false).eq_tensor(labels).to_kind(Kind::Float).sum(Kind::Float).double_value(&[])
+    correct_t(logits, labels).double_value(&[])
+}
+
+/// [`correct`] as a scalar tensor on the logits' device (no host read).
+pub(super) fn correct_t(logits: &Tensor, labels: &Tensor) -> Tensor {
+    logits.argmax(-1, false).eq_tensor(labels).sum(Kind::Int64)
 }

@@ -37,6 +37,11 @@ impl Encoder {
             Encoder::Dense(e) => e.forward_t(xs, train),
         }
     }
+
+    /// The codes of all of `xs`, evaluation mode, in large chunks without gradients.
+    pub fn encode_all(&self, xs: &Tensor) -> Tensor {
+        crate::common::tensors::map_chunks(xs, |x| self.forward_t(x, false))
+    }
 }
 
 /// The decoder of `concat[z, s]`, conv or dense.

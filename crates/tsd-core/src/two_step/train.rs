@@ -5,16 +5,17 @@
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
-use tch::Tensor;
+use tch::{Kind, Tensor};
 use tsd_data::Dataset;
 
-use super::model::{correct, TwoStepModel};
+use super::model::{correct_t, TwoStepModel};
 use crate::common::checkpoint::{self, TensorMap};
 use crate::common::config::OptimizerKind;
 use crate::common::optim::Optimizer;
 use crate::common::tensors::TensorData;
 use crate::model::Disentangler;
-use crate::train::{EpochContext, Trainable};
+use super::config::Schedule;
+use crate::train::{EpochContext, History, LossGuard, Trainable};
 use crate::{CoreError, Result};
 
 /// What one epoch of two-step training measured, by phase (the `phase`
@@ -50,7 +51,8 @@ pub struct Step2Figures {
     pub rec: Option<f64>,
     /// Mean adversary cross-entropy (its last step on each batch).
     pub adv_loss: f64,
-    /// The adversary's accuracy on the training batches' Z (evaluation mode).
+    /// The adversary's accuracy on the training batches' Z, read from the
+    /// logits of its last step on each batch (training mode, before that update).
     pub adv_acc: f64,
     /// Validation reconstruction loss.
     pub val_rec: f64,
@@ -84,6 +86,8 @@ pub struct TwoStepTrainer<'a> {
     opt_adv: Optimizer,
     /// Best step-1 weights so far and their validation accuracy.
     best_s: Option<(f64, Vec<(String, Tensor)>)>,
+    /// Codes and validation figures step 2 reuses.
+    cache: Step2Cache,
 }
 
 impl<'a> TwoStepTrainer<'a> {
@@ -101,97 +105,169 @@ impl<'a> TwoStepTrainer<'a> {
         let opt_z = Optimizer::new(&model.z_vs, OptimizerKind::Adam, c.step2.lr, c.step2.beta1);
         let adv = &c.step2.adversary;
         let opt_adv = Optimizer::new(&model.adv_vs, adv.optimizer, adv.lr, 0.9);
-        TwoStepTrainer { train, val, model, opt_s, opt_z, opt_adv, best_s: None }
+        TwoStepTrainer { train, val, model, opt_s, opt_z, opt_adv, best_s: None, cache: Step2Cache::default() }
     }
 
     fn step1_epoch(&mut self, epoch: usize, ctx: &EpochContext) -> Result<Step1Figures> {
         let m = &*self.model;
         let batches = self.train.shuffled_batches(m.config.batch_size, m.config.seed, epoch);
         let mut bar = ctx.progress(batches.len());
-        let (mut loss_sum, mut hits, mut seen) = (0.0, 0.0, 0usize);
+        let mut guard = LossGuard::default();
+        let (mut loss_sum, mut hits) = (DeviceSum::new(m.device()), DeviceSum::new(m.device()));
+        let mut seen = 0usize;
         for (b, (x, y)) in batches.enumerate() {
             let logits = m.classifier.forward_t(&m.enc_s.forward_t(&x, true), true);
             let loss = logits.cross_entropy_for_logits(&y);
-            let value = loss.double_value(&[]);
-            ctx.check_finite(b, "classifier cross-entropy", value)?;
+            guard.watch(b, "classifier cross-entropy", &loss);
             self.opt_s.backward_step(&loss);
             let n = y.size()[0] as usize;
-            loss_sum += value * n as f64;
-            hits += correct(&logits.detach(), &y);
+            loss_sum.add(&(&loss.detach() * n as f64));
+            hits.add(&correct_t(&logits.detach(), &y));
             seen += n;
             bar.inc(1)?;
-            bar.set_message(format!("loss {:.4} acc {:.3}", loss_sum / seen as f64, hits / seen as f64));
+            if LossGuard::due(b) {
+                guard.check(ctx)?;
+                bar.set_message(format!("loss {:.4} acc {:.3}", loss_sum.mean(seen), hits.mean(seen)));
+            }
         }
+        guard.check(ctx)?;
         bar.finish_and_clear();
         let rate = seen as f64 / bar.elapsed().as_secs_f64().max(1e-9);
         let val_acc = m.s_classifier_accuracy(&self.val);
         if self.best_s.as_ref().is_none_or(|(best, _)| val_acc > *best) {
             self.best_s = Some((val_acc, checkpoint::snapshot(&checkpoint::var_tensors(&m.s_vs, ""))));
         }
-        Ok(Step1Figures {
-            loss: loss_sum / seen.max(1) as f64,
-            acc: hits / seen.max(1) as f64,
-            val_acc,
-            samples_per_s: rate,
-        })
+        Ok(Step1Figures { loss: loss_sum.mean(seen), acc: hits.mean(seen), val_acc, samples_per_s: rate })
     }
 
     fn step2_epoch(&mut self, epoch: usize, ctx: &EpochContext) -> Result<Step2Figures> {
         let m = &*self.model;
         let c = &m.config.step2;
-        let batches = self.train.shuffled_batches(m.config.batch_size, m.config.seed, epoch);
+        let batches = self.train.shuffled_indices(m.config.batch_size, m.config.seed, epoch);
+        let stepping = (0..batches.len()).any(|b| c.schedule.steps_encoder(epoch, b));
+        let cache = &mut self.cache;
+        let s_train = cache.s_train.get_or_insert_with(|| m.enc_s.encode_all(&self.train.images)).shallow_clone();
+        if !stepping && cache.z_train.is_none() {
+            cache.z_train = Some(m.enc_z.encode_all(&self.train.images));
+        }
         let mut bar = ctx.progress(batches.len());
-        let (mut adv_loss_sum, mut adv_hits, mut seen) = (0.0, 0.0, 0usize);
-        let (mut rec_sum, mut ed_steps) = (0.0, 0usize);
-        for (b, (x, y)) in batches.enumerate() {
+        let mut guard = LossGuard::default();
+        let device = m.device();
+        let (mut adv_loss_sum, mut adv_hits, mut rec_sum) =
+            (DeviceSum::new(device), DeviceSum::new(device), DeviceSum::new(device));
+        let (mut seen, mut ed_steps) = (0usize, 0usize);
+        for (b, idx) in batches.iter().enumerate() {
+            let y = self.train.labels.index_select(0, idx);
             // As in the released code: the encoder/decoder step comes first,
             // then the adversary steps on the updated encoder's codes.
-            if c.schedule.steps_encoder(epoch, b) {
-                let s = tch::no_grad(|| m.enc_s.forward_t(&x, false));
+            let z_fixed = if c.schedule.steps_encoder(epoch, b) {
+                let x = self.train.images.index_select(0, idx);
+                let s = s_train.index_select(0, idx);
                 let z = m.enc_z.forward_t(&x, true);
                 let rec = m.recon_loss(&m.decode_raw(&s, &z), &x);
                 let adv = clipped_cross_entropy(&m.adversary.forward_t(&z, true), &y, c.ce_clip);
                 let loss = &rec * c.lambda_rec - &adv * c.lambda_adv;
-                let rec_value = rec.double_value(&[]);
-                ctx.check_finite(b, "reconstruction", rec_value)?;
-                ctx.check_finite(b, "encoder/decoder total", loss.double_value(&[]))?;
+                guard.watch(b, "reconstruction", &rec);
+                guard.watch(b, "encoder/decoder total", &loss);
                 self.opt_z.backward_step(&loss);
-                rec_sum += rec_value;
+                cache.invalidate_z();
+                rec_sum.add(&rec.detach());
                 ed_steps += 1;
-            }
-            let z_fixed = tch::no_grad(|| m.enc_z.forward_t(&x, false));
-            let mut adv_loss = 0.0;
-            for _ in 0..c.adversary.steps_per_batch.max(1) {
+                tch::no_grad(|| m.enc_z.forward_t(&x, false))
+            } else if let Some(z) = &cache.z_train {
+                z.index_select(0, idx)
+            } else {
+                tch::no_grad(|| m.enc_z.forward_t(&self.train.images.index_select(0, idx), false))
+            };
+            let n = y.size()[0] as usize;
+            for step in 0..c.adversary.steps_per_batch.max(1) {
                 let logits = m.adversary.forward_t(&z_fixed, true);
                 let loss = clipped_cross_entropy(&logits, &y, c.ce_clip);
-                adv_loss = loss.double_value(&[]);
-                ctx.check_finite(b, "adversary cross-entropy", adv_loss)?;
+                guard.watch(b, "adversary cross-entropy", &loss);
                 self.opt_adv.backward_step(&loss);
+                if step + 1 == c.adversary.steps_per_batch.max(1) {
+                    adv_loss_sum.add(&(&loss.detach() * n as f64));
+                    adv_hits.add(&correct_t(&logits.detach(), &y));
+                }
             }
-            let n = y.size()[0] as usize;
-            adv_loss_sum += adv_loss * n as f64;
-            adv_hits += correct(&tch::no_grad(|| m.adversary.forward_t(&z_fixed, false)), &y);
             seen += n;
             bar.inc(1)?;
-            bar.set_message(format!(
-                "adv loss {:.3} adv acc {:.3} rec {:.4}",
-                adv_loss_sum / seen as f64,
-                adv_hits / seen as f64,
-                rec_sum / ed_steps.max(1) as f64
-            ));
+            if LossGuard::due(b) {
+                guard.check(ctx)?;
+                bar.set_message(format!(
+                    "adv loss {:.3} adv acc {:.3} rec {:.4}",
+                    adv_loss_sum.mean(seen),
+                    adv_hits.mean(seen),
+                    rec_sum.mean(ed_steps)
+                ));
+            }
         }
+        guard.check(ctx)?;
         bar.finish_and_clear();
         let rate = seen as f64 / bar.elapsed().as_secs_f64().max(1e-9);
-        let val = m.evaluate_tensors(&self.val);
+        let (val_rec, val_z) = self.cache.validation(m, &self.val);
+        let val_adv_acc = m.adversary_accuracy(&val_z, &self.val.labels);
         Ok(Step2Figures {
-            rec: (ed_steps > 0).then(|| rec_sum / ed_steps as f64),
-            adv_loss: adv_loss_sum / seen.max(1) as f64,
-            adv_acc: adv_hits / seen.max(1) as f64,
-            val_rec: val.reconstruction_loss,
-            val_adv_acc: val.adversary_accuracy,
+            rec: (ed_steps > 0).then(|| rec_sum.mean(ed_steps)),
+            adv_loss: adv_loss_sum.mean(seen),
+            adv_acc: adv_hits.mean(seen),
+            val_rec,
+            val_adv_acc,
             encoder_steps: ed_steps as f64,
             samples_per_s: rate,
         })
+    }
+}
+
+/// What step 2 computes once and reuses while it stays valid (never saved:
+/// a resumed run computes it again from the same weights).
+#[derive(Debug, Default)]
+struct Step2Cache {
+    /// S of every training image: the step-1 encoder is frozen in step 2.
+    s_train: Option<Tensor>,
+    /// Z of every training image, until the next encoder/decoder step: the
+    /// adversary-only batches of the released schedule train on it.
+    z_train: Option<Tensor>,
+    /// S of every validation image.
+    s_val: Option<Tensor>,
+    /// Validation reconstruction loss and Z, until the next encoder/decoder step.
+    val: Option<(f64, Tensor)>,
+}
+
+impl Step2Cache {
+    /// Forgets everything that depends on the Z-encoder and the decoder.
+    fn invalidate_z(&mut self) {
+        self.z_train = None;
+        self.val = None;
+    }
+
+    /// The validation reconstruction loss and Z, computed when not cached.
+    fn validation(&mut self, m: &TwoStepModel, val: &TensorData) -> (f64, Tensor) {
+        let s = self.s_val.get_or_insert_with(|| m.enc_s.encode_all(&val.images));
+        let (rec, z) = self.val.get_or_insert_with(|| m.reconstruction_and_z(val, s));
+        (*rec, z.shallow_clone())
+    }
+}
+
+/// A sum kept on the device (read once, by [`DeviceSum::mean`]).
+#[derive(Debug)]
+struct DeviceSum(Tensor);
+
+impl DeviceSum {
+    fn new(device: tch::Device) -> Self {
+        DeviceSum(Tensor::zeros([], (Kind::Double, device)))
+    }
+
+    fn add(&mut self, value: &Tensor) {
+        self.0 += value.to_kind(Kind::Double);
+    }
+
+    /// The sum divided by `count` (0 when nothing was counted).
+    fn mean(&self, count: usize) -> f64 {
+        if count == 0 {
+            return 0.0;
+        }
+        self.0.double_value(&[]) / count as f64
     }
 }
 
@@ -210,6 +286,21 @@ impl Trainable for TwoStepTrainer<'_> {
                 self.step2_epoch(epoch, ctx).map(TwoStepEpoch::Step2)
             }
         }
+    }
+
+    /// Step 2 under a converging [`Stop`]: judged on the validation
+    /// reconstruction loss, at the end of a schedule cycle.
+    fn converged(&self, phase: usize, history: &History) -> bool {
+        let c = &self.model.config.step2;
+        if phase != 1 {
+            return false;
+        }
+        let val_rec: Vec<f64> = history.phase("step2").filter_map(|r| r.get("val_rec")).collect();
+        let cycle = match c.schedule {
+            Schedule::Released { every_epoch, .. } => every_epoch.max(1),
+            Schedule::EveryBatch => 1,
+        };
+        val_rec.len().is_multiple_of(cycle) && c.stop.reached(&val_rec)
     }
 
     fn end_phase(&mut self, phase: usize) -> Result<()> {

@@ -52,6 +52,9 @@ impl<T: Trainable> Trainable for Interrupted<T> {
         self.remaining -= 1;
         self.inner.train_epoch(phase, epoch, ctx)
     }
+    fn converged(&self, phase: usize, history: &tsd_core::train::History) -> bool {
+        self.inner.converged(phase, history)
+    }
     fn end_phase(&mut self, phase: usize) -> tsd_core::Result<()> {
         self.inner.end_phase(phase)
     }

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use tch::{Device, Tensor};
-use tsd_core::train::{self, History};
+use tsd_core::train::{self, History, Stop};
 use tsd_core::two_step::Schedule;
 use tsd_core::{
     Budget, ConfigFile, CoreError, Disentangler, Method, ModelSpec, SavedModel, TwoStep, TwoStepConfig, TwoStepModel,
@@ -27,6 +27,7 @@ fn small_config(step1: usize, step2: usize) -> TwoStepConfig {
     c.step2.epochs = step2;
     c.step2.lr = 1e-3;
     c.step2.schedule = Schedule::EveryBatch;
+    c.step2.stop = Stop::Epochs;
     c.step2.adversary.mlp.width = 32;
     c.step2.adversary.lr = 0.05;
     c
@@ -157,6 +158,58 @@ fn an_interrupted_run_resumes_to_the_same_result_as_an_uninterrupted_one() {
             assert_eq!(a.get("val_acc"), b.get("val_acc"));
             assert_eq!(a.get("val_adv_acc"), b.get("val_adv_acc"));
         }
+    }
+}
+
+/// Step 2 under the released schedule (the encoder steps in every other
+/// epoch; Z of the others comes from the cache) with a rule that stops as
+/// soon as it may: after `patience` + 1 epochs, at the end of a cycle.
+fn converging_config() -> TwoStepConfig {
+    let mut c = small_config(1, 12);
+    c.step2.schedule = Schedule::Released { every_batch: 2, every_epoch: 2 };
+    // No loss can improve by 100% of itself: converged once there is a before and a patience.
+    c.step2.stop = Stop::Converged { patience: 2, min_improvement: 1.0 };
+    c
+}
+
+#[test]
+fn a_converged_step2_stops_at_the_end_of_a_schedule_cycle_and_a_resume_stops_there_too() {
+    let splits = data();
+    let dir = tempfile::tempdir().unwrap();
+    let mut model = build(converging_config(), &splits);
+    let history = fit(&mut model, &splits, dir.path());
+    // 3 epochs would satisfy the patience; the cycle of 2 makes it 4.
+    assert_eq!(values(&history, "step2", "val_rec").len(), 4, "{:?}", values(&history, "step2", "val_rec"));
+    let steps = (splits.train.len().div_ceil(50)).div_ceil(2) as f64;
+    assert_eq!(values(&history, "step2", "encoder_steps"), [steps, 0.0, steps, 0.0], "every other batch of every other epoch");
+
+    let mut again = build(converging_config(), &splits);
+    let mut trainer = TwoStepTrainer::new(&mut again, &splits.train, &splits.val);
+    let resumed = train::fit(&mut trainer, &run(dir.path(), true)).unwrap();
+    drop(trainer);
+    assert_eq!(resumed.records.len(), history.records.len(), "the resumed run trained on");
+    assert_same_weights(&model, &again);
+}
+
+#[test]
+fn a_run_resumed_inside_a_stretch_of_adversary_only_epochs_matches_an_uninterrupted_one() {
+    let splits = data();
+    let mut config = converging_config();
+    (config.step2.epochs, config.step2.stop) = (5, Stop::Epochs);
+    let (d1, d2) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let mut whole = build(config.clone(), &splits);
+    let h_whole = fit(&mut whole, &splits, d1.path());
+    // Step 1's epoch and step-2 epoch 0; the resume starts in epoch 1 (adversary only, cached Z).
+    let mut first = build(config.clone(), &splits);
+    let mut interrupted = Interrupted::new(TwoStepTrainer::new(&mut first, &splits.train, &splits.val), 2);
+    assert!(train::fit(&mut interrupted, &run(d2.path(), false)).is_err());
+    let mut again = build(config, &splits);
+    let mut trainer = TwoStepTrainer::new(&mut again, &splits.train, &splits.val);
+    let h_resumed = train::fit(&mut trainer, &run(d2.path(), true)).unwrap();
+    drop(trainer);
+    assert_same_weights(&whole, &again);
+    for key in ["adv_loss", "adv_acc", "val_rec", "val_adv_acc"] {
+        assert_eq!(values(&h_whole, "step2", key), values(&h_resumed, "step2", key), "{key}");
     }
 }
 

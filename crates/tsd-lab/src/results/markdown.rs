@@ -1,6 +1,7 @@
 //! Markdown tables of one dataset's typed results: one seed shows its
 //! bootstrap CI, several show mean ± std over seeds.
 
+use tsd_core::train::Stopped;
 use tsd_core::Code;
 use tsd_metrics::ProbeFamily;
 
@@ -102,6 +103,7 @@ pub fn run_table(summary: &DatasetSummary) -> String {
             values(&|r| r.figures.swaps_follow.map(|f| f.0)).percent(),
             values(&|r| r.figures.swaps_follow.map(|f| f.1)).percent(),
             count(&|r| Some(r.figures.epochs as f64)),
+            stopped(summary.runs_of(method).map(|r| r.figures.stopped)),
             values(&|r| Some(r.figures.wall_seconds)).format(1.0 / 60.0, 1),
             devices.join(", "),
             format!(
@@ -126,12 +128,28 @@ pub fn run_table(summary: &DatasetSummary) -> String {
         "swaps read as S's label %",
         "swaps read as Z's label %",
         "epochs",
+        "stopped",
         "wall time (min)",
         "device",
         "train / test images",
         "S / Z dims",
     ]);
     table(&header, &body)
+}
+
+/// How a method's runs stopped: one way, or each way with its count of runs.
+fn stopped(runs: impl Iterator<Item = Stopped>) -> String {
+    let mut counts: Vec<(Stopped, usize)> = Vec::new();
+    for way in runs {
+        match counts.iter_mut().find(|(w, _)| *w == way) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((way, 1)),
+        }
+    }
+    match counts.as_slice() {
+        [(way, _)] => way.as_str().to_string(),
+        _ => counts.iter().map(|(w, n)| format!("{} ({n})", w.as_str())).collect::<Vec<_>>().join(", "),
+    }
 }
 
 /// Published probe accuracies beside ours (MLP probe, the same family).

@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
+use tsd_core::train::Stopped;
 use tsd_core::{Code, MethodId, OwnScore};
 use tsd_data::{DatasetKind, Normalization};
 use tsd_metrics::{MeanStd, NuisanceScores, ProbeFamily, ProbeScores};
@@ -40,8 +41,10 @@ pub struct RunFigures {
     pub reconstruction_mse: f64,
     /// The same in `[0, 1]` pixel units (when the model's normalisation is known).
     pub reconstruction_mse_pixels: Option<f64>,
-    /// Epochs over all phases.
+    /// Epochs trained over all phases.
     pub epochs: usize,
+    /// How training ended.
+    pub stopped: Stopped,
     /// Wall time of training and probing, seconds.
     pub wall_seconds: f64,
     /// Training images.
@@ -93,6 +96,7 @@ impl RunResult {
                 reconstruction_mse: s.test_reconstruction_mse,
                 reconstruction_mse_pixels: normalization.map(|n| s.test_reconstruction_mse * pixel_scale(n).powi(2)),
                 epochs: s.epochs,
+                stopped: s.stopped,
                 wall_seconds: s.wall_seconds,
                 train_images: s.train_images,
                 test_images: s.test_images,
