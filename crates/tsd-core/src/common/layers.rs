@@ -7,7 +7,7 @@ use tch::nn::{self, Module, ModuleT};
 use tch::Tensor;
 
 /// Kernel size of every conv (5x5, 'same' padding).
-const KERNEL: i64 = 5;
+pub(crate) const KERNEL: i64 = 5;
 
 /// Dense layer with glorot-normal weights and zero bias.
 pub fn dense(p: nn::Path, inputs: i64, outputs: i64) -> nn::Linear {
