@@ -204,12 +204,28 @@ impl Decoder {
         let n = code.size()[0];
         let q = self.side / 4;
         let h = channels_last(&self.dense.forward(code).relu().view([n, self.nf / 2, q, q]));
-        let h = self.convs[0].forward(&h).relu().upsample_nearest2d([2 * q, 2 * q], None, None);
-        let h = self.convs[1].forward(&h).relu().upsample_nearest2d([4 * q, 4 * q], None, None);
-        let h = self.convs[2].forward(&h).relu();
+        let h = self.convs[0].forward(&h).relu();
+        let h = upsampled_conv(&self.convs[1], &h).relu();
+        let h = upsampled_conv(&self.convs[2], &h).relu();
         // Back to the usual order for callers (a no-op for one channel).
         few_channel_conv(&self.convs[3], &h).contiguous()
     }
+}
+
+/// `conv.forward(&xs.upsample_nearest2d(2x))` for a stride-1 5x5 'same'
+/// conv, computed without the upsampled image: on an image upsampled by
+/// repetition, each output pixel's 25 taps fall on at most 3x3 distinct input
+/// pixels, so the pair is one transposed conv of stride 2 whose 6x6 kernel
+/// sums the taps that share an input pixel, `K[u] = W[4-u] + W[5-u]` along
+/// each axis (out of range taps are 0). The same function with 2.8x fewer
+/// multiply-adds and no upsampling pass; 1.4-2x less CPU time forward and
+/// backward at the decoders' sizes. The parameters stay those of `conv`.
+fn upsampled_conv(conv: &nn::Conv2D, xs: &Tensor) -> Tensor {
+    let flipped = conv.ws.flip([2, 3]);
+    let rows = flipped.constant_pad_nd([0, 0, 0, 1]) + flipped.constant_pad_nd([0, 0, 1, 0]);
+    let kernel = rows.constant_pad_nd([0, 1, 0, 0]) + rows.constant_pad_nd([1, 0, 0, 0]);
+    let pad = KERNEL / 2;
+    xs.conv_transpose2d(&kernel.transpose(0, 1), conv.bs.as_ref(), [2, 2], [pad, pad], [0, 0], 1, [1, 1])
 }
 
 /// `conv.forward(xs)` for a stride-1 'same' conv with few output channels
@@ -234,8 +250,24 @@ fn channels_last(x: &Tensor) -> Tensor {
 mod tests {
     use tch::{nn, nn::Module, Device, Kind, Tensor};
 
-    use super::{channels_last, few_channel_conv};
+    use super::{channels_last, few_channel_conv, upsampled_conv};
     use crate::common::layers::conv;
+
+    #[test]
+    fn the_strided_form_of_upsample_then_conv_computes_the_pair() {
+        tch::manual_seed(4);
+        let vs = nn::VarStore::new(Device::Cpu);
+        let mut layer = conv(vs.root() / "c", 8, 6, 1);
+        tch::no_grad(|| layer.bs.as_mut().unwrap().copy_(&Tensor::randn([6], (Kind::Float, Device::Cpu))));
+        let x = Tensor::randn([3, 8, 7, 7], (Kind::Float, Device::Cpu));
+        let reference = layer.forward(&x.upsample_nearest2d([14, 14], None, None));
+        for input in [x.shallow_clone(), channels_last(&x)] {
+            let fused = upsampled_conv(&layer, &input);
+            assert_eq!(fused.size(), reference.size());
+            let gap = (&reference - fused).abs().max().double_value(&[]);
+            assert!(gap < 1e-4, "largest difference {gap}");
+        }
+    }
 
     #[test]
     fn the_transposed_form_of_the_last_conv_computes_the_conv() {

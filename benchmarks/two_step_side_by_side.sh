@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# Training speed of tsd's two-step model against a PyTorch eager port of the
+# same networks and training loop (benchmarks/two_step_torch.py), measured
+# side by side on the same threads, interleaved.
+#
+#   benchmarks/two_step_side_by_side.sh [OUT]     (default OUT: /tmp/tsd-two-step-speed)
+#
+# Environment: ROUNDS (interleaved rounds, default 3), IMAGES (training
+# images, default 10000), THREADS (intra-op threads on both sides, default 1),
+# SCALING=1 also times tsd's step-2 epoch at 2,500 / 5,000 / 10,000 images and
+# at sides 28, 32 and 64; TSD_VENV (Python with torch, default ~/.cache/tsd/venv).
+#
+# Phases (random MNIST-shaped images, batch 100, released MNIST settings):
+#   step1           one epoch of step 1 (S-encoder and classifier)
+#   step2-every     one epoch of step 2 with the encoder/decoder stepping on every batch
+#   step2-released  one cycle of the released schedule (4 epochs: the first
+#                   steps the encoder/decoder on every 4th batch, the adversary
+#                   steps on every batch of all four)
+# Validation (1,000 images) after each epoch is included on both sides. In each
+# round the two sides run one after the other, in alternating order. Prints, per
+# phase, the median over rounds of CPU and wall milliseconds per batch, the
+# ratios (PyTorch / tsd: above 1 means tsd is faster), the achieved GFLOP/s
+# (the port's arithmetic, counted from the layer shapes, per CPU-second) against
+# a 2048x2048 matmul measured in the same run, and the machine's load average.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/.." && pwd)"
+out="${1:-/tmp/tsd-two-step-speed}"
+rounds="${ROUNDS:-3}"
+images="${IMAGES:-10000}"
+threads="${THREADS:-1}"
+python="${TSD_VENV:-$HOME/.cache/tsd/venv}/bin/python"
+[[ -x "$python" ]] || { echo "missing $python (set TSD_VENV; scripts/setup makes it)" >&2; exit 1; }
+export OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS="$threads"
+# shellcheck source=/dev/null
+source "$root/scripts/env.sh"
+mkdir -p "$out"
+results="$out/measurements.jsonl"
+: > "$results"
+
+echo "building the tsd benchmark ..." >&2
+(cd "$root" && cargo bench -p tsd-core --bench throughput --no-run --quiet 2>&1 | grep -v "^$" >&2) || true
+tsd_bench() { (cd "$root" && cargo bench -q -p tsd-core --bench throughput -- "$@" 2>/dev/null); }
+torch_bench() { "$python" "$here/two_step_torch.py" "$@"; }
+
+measure() { # side phase images side_px
+    local load
+    load="$(cut -d' ' -f1 /proc/loadavg)"
+    local args=(--phase "$2" --images "$3" --side "$4" --threads "$threads")
+    local line
+    if [[ "$1" == tsd ]]; then line="$(tsd_bench "${args[@]}" --json)"; else line="$(torch_bench "${args[@]}")"; fi
+    echo "${line%\}}, \"load\": $load}" >> "$results"
+    echo "  $1 $2: $line" >&2
+}
+
+for ((r = 0; r < rounds; r++)); do
+    echo "round $((r + 1))/$rounds" >&2
+    for phase in step1 step2-every step2-released; do
+        if ((r % 2 == 0)); then sides=(tsd pytorch); else sides=(pytorch tsd); fi
+        for side in "${sides[@]}"; do measure "$side" "$phase" "$images" 28; done
+    done
+done
+if [[ "${SCALING:-0}" == 1 ]]; then
+    echo "scaling (tsd, step2-every)" >&2
+    for n in 2500 5000 10000; do measure tsd step2-every "$n" 28; done
+    for px in 32 64; do measure tsd step2-every "$images" "$px"; done
+fi
+
+"$python" - "$results" "$threads" <<'PY'
+import json, statistics, sys, time
+import torch
+
+path, threads = sys.argv[1], int(sys.argv[2])
+rows = [json.loads(l) for l in open(path)]
+torch.set_num_threads(threads)
+
+# Matmul peak on the same threads: GFLOP per CPU-second.
+a, b = torch.randn(2048, 2048), torch.randn(2048, 2048)
+for _ in range(3):
+    a @ b
+cpu = time.process_time()
+for _ in range(10):
+    a @ b
+peak = 10 * 2 * 2048**3 / (time.process_time() - cpu) / 1e9
+
+def conv_flops(cin, cout, out_side):
+    return 2 * 25 * cin * cout * out_side * out_side
+
+def net_flops(side, nf=16, hidden=256, s_dim=10, z_dim=16):
+    """Forward FLOPs per image of each network (conv and dense layers)."""
+    h1, h2 = (side + 1) // 2, ((side + 1) // 2 + 1) // 2
+    def enc(dim):
+        return (conv_flops(1, nf, h1) + conv_flops(nf, nf // 2, h2) + conv_flops(nf // 2, nf // 2, h2)
+                + 2 * (nf // 2 * h2 * h2) * hidden + 2 * hidden * dim)
+    q = side // 4
+    dec = (2 * (s_dim + z_dim) * (nf // 2 * q * q) + conv_flops(nf // 2, nf // 2, q)
+           + conv_flops(nf // 2, nf // 2, 2 * q) + conv_flops(nf // 2, nf, 4 * q) + conv_flops(nf, 1, 4 * q))
+    mlp = lambda d, w, depth: 2 * (d * w + (depth - 1) * w * w + w * 10)
+    return {"enc_s": enc(s_dim), "enc_z": enc(z_dim), "dec": dec, "cls": mlp(s_dim, 64, 2), "adv": mlp(z_dim, 64, 3)}
+
+def phase_flops(row, val=1000, batch=100):
+    """The port's arithmetic for the phase (training = forward + 2x for backward)."""
+    f, n, e = net_flops(row["image_side"]), row["images"], row["epochs"]
+    if row["phase"] == "step1":
+        return n * 3 * (f["enc_s"] + f["cls"]) + val * (f["enc_s"] + f["cls"])
+    s_once = (n + val) * f["enc_s"]
+    adv_epoch = n * (f["enc_z"] + 3 * f["adv"])  # predict Z, one adversary step
+    val_epoch = val * (f["enc_z"] + f["dec"] + f["adv"])
+    enc_step = 3 * (f["enc_z"] + f["dec"] + f["adv"])
+    stepped = n if row["phase"] == "step2-every" else -(-n // batch) // 4 * batch
+    return s_once + e * (adv_epoch + val_epoch) + stepped * enc_step
+
+print(f"two-step training speed, tsd vs PyTorch eager (same networks and loop), {threads} thread(s), "
+      f"batch 100, validation 1,000 images; matmul peak {peak:.1f} GFLOP per CPU-second")
+print()
+print("| phase | images | side | tsd CPU ms/batch | PyTorch CPU ms/batch | CPU ratio | tsd wall ms/batch "
+      "| PyTorch wall ms/batch | wall ratio | tsd GFLOP/CPU-s | % of matmul peak | rounds | load avg |")
+print("|---" * 13 + "|")
+keys = []
+for r in rows:
+    k = (r["phase"], r["images"], r["image_side"])
+    if k not in keys:
+        keys.append(k)
+for k in keys:
+    sel = lambda side: [r for r in rows if (r["phase"], r["images"], r["image_side"]) == k and r["side"] == side]
+    t, p = sel("tsd"), sel("pytorch")
+    med = lambda rs, f: statistics.median(r[f] / r["batches"] * 1e3 for r in rs) if rs else float("nan")
+    tc, pc, tw, pw = med(t, "cpu_s"), med(p, "cpu_s"), med(t, "wall_s"), med(p, "wall_s")
+    gflops = phase_flops(t[0]) / (tc / 1e3 * t[0]["batches"]) / 1e9 if t else float("nan")
+    load = statistics.median(r["load"] for r in t + p)
+    ratio = lambda a, b: f"{a / b:.2f}x" if p and t else "-"
+    print(f"| {k[0]} | {k[1]} | {k[2]} | {tc:.1f} | {pc:.1f} | {ratio(pc, tc)} | {tw:.1f} | {pw:.1f} | {ratio(pw, tw)} "
+          f"| {gflops:.1f} | {100 * gflops / peak:.0f}% | {len(t)} | {load:.2f} |")
+PY
