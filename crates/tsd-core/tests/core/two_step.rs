@@ -61,7 +61,7 @@ fn assert_same_weights(a: &TwoStepModel, b: &TwoStepModel) {
 fn step1_beats_chance_and_step2_reconstructs_while_the_adversary_is_pushed_to_chance() {
     let splits = data();
     let chance = 1.0 / CLASSES as f64;
-    let mut final_adv = Vec::new();
+    let mut mean_adv = Vec::new();
     for lambda_adv in [0.0, 2.0] {
         let dir = tempfile::tempdir().unwrap();
         let mut config = small_config(4, 10);
@@ -74,13 +74,15 @@ fn step1_beats_chance_and_step2_reconstructs_while_the_adversary_is_pushed_to_ch
         let rec = values(&history, "step2", "val_rec");
         assert!(rec.last().unwrap() < &(rec[0] * 0.8), "reconstruction did not fall: {rec:?}");
         let adv = values(&history, "step2", "val_adv_acc");
-        final_adv.push(adv[adv.len() - 3..].iter().sum::<f64>() / 3.0);
+        // Over all of step 2: the adversarial game oscillates, so a few late
+        // epochs say less about the pressure than the whole phase does.
+        mean_adv.push(adv.iter().sum::<f64>() / adv.len() as f64);
 
         let log = std::fs::read_to_string(dir.path().join(train::LOG_FILE)).unwrap();
         assert!(log.lines().any(|l| l.starts_with("step2,9,") && l.contains("val_adv_acc")), "{log}");
     }
-    // Without the adversarial term Z carries the label; with it the adversary is pushed toward chance.
-    let (free, pressured) = (final_adv[0], final_adv[1]);
+    // Without the adversarial term Z carries the label; with it the adversary is held near chance.
+    let (free, pressured) = (mean_adv[0], mean_adv[1]);
     assert!(free > chance + 0.3, "with lambda_adv = 0 the adversary reads only {free} from Z");
     assert!(
         pressured < free - 0.2 && pressured < chance + 0.2,
