@@ -180,4 +180,10 @@ pub(crate) fn print_summary(summary: &RunSummary) {
         }
     }
     println!("  test reconstruction MSE      {:8.4}", summary.test_reconstruction_mse);
+    println!(
+        "  epochs trained               {:>8} of at most {} ({})",
+        summary.epochs,
+        summary.max_epochs,
+        summary.stopped.as_str()
+    );
 }
