@@ -43,6 +43,9 @@ pub const EVAL_BATCH: i64 = 1000;
 pub fn map_chunks(xs: &Tensor, f: impl Fn(&Tensor) -> Tensor) -> Tensor {
     let n = xs.size()[0];
     tch::no_grad(|| {
+        if n == 0 {
+            return f(xs);
+        }
         let parts: Vec<Tensor> =
             (0..n).step_by(EVAL_BATCH as usize).map(|start| f(&xs.narrow(0, start, EVAL_BATCH.min(n - start)))).collect();
         Tensor::cat(&parts, 0)
