@@ -59,7 +59,12 @@ fn config_for(phase: &str, epochs: usize) -> TwoStepConfig {
 }
 
 /// Trains `config` on `train`; returns (wall seconds, CPU seconds of the process).
-fn timed_fit(config: TwoStepConfig, train_set: &Dataset, val_set: &Dataset, device: Device) -> Result<(f64, f64), Box<dyn std::error::Error>> {
+fn timed_fit(
+    config: TwoStepConfig,
+    train_set: &Dataset,
+    val_set: &Dataset,
+    device: Device,
+) -> Result<(f64, f64), Box<dyn std::error::Error>> {
     let spec = ModelSpec::for_data(train_set, config.scaling)?;
     let mut model = TwoStepModel::new(config, spec, device);
     let mut trainer = TwoStepTrainer::new(&mut model, train_set, val_set);

@@ -46,8 +46,10 @@ pub fn map_chunks(xs: &Tensor, f: impl Fn(&Tensor) -> Tensor) -> Tensor {
         if n == 0 {
             return f(xs);
         }
-        let parts: Vec<Tensor> =
-            (0..n).step_by(EVAL_BATCH as usize).map(|start| f(&xs.narrow(0, start, EVAL_BATCH.min(n - start)))).collect();
+        let parts: Vec<Tensor> = (0..n)
+            .step_by(EVAL_BATCH as usize)
+            .map(|start| f(&xs.narrow(0, start, EVAL_BATCH.min(n - start))))
+            .collect();
         Tensor::cat(&parts, 0)
     })
 }

@@ -35,7 +35,9 @@ impl Stop {
                 let (before, recent) = values.split_at(values.len() - patience);
                 let best = |v: &[f64]| v.iter().copied().fold(f64::INFINITY, f64::min);
                 let (best_before, best_recent) = (best(before), best(recent));
-                !(best_recent < best_before - min_improvement * best_before.abs())
+                // An improvement must be a number below the margin; NaN never is.
+                let improved = best_recent < best_before - min_improvement * best_before.abs();
+                !improved
             }
         }
     }

@@ -8,13 +8,13 @@ use serde::{Deserialize, Serialize};
 use tch::{Kind, Tensor};
 use tsd_data::Dataset;
 
+use super::config::Schedule;
 use super::model::{correct_t, TwoStepModel};
 use crate::common::checkpoint::{self, TensorMap};
 use crate::common::config::OptimizerKind;
 use crate::common::optim::Optimizer;
 use crate::common::tensors::TensorData;
 use crate::model::Disentangler;
-use super::config::Schedule;
 use crate::train::{EpochContext, History, LossGuard, Trainable};
 use crate::{CoreError, Result};
 

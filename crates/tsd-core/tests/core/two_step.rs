@@ -183,7 +183,11 @@ fn a_converged_step2_stops_at_the_end_of_a_schedule_cycle_and_a_resume_stops_the
     // 3 epochs would satisfy the patience; the cycle of 2 makes it 4.
     assert_eq!(values(&history, "step2", "val_rec").len(), 4, "{:?}", values(&history, "step2", "val_rec"));
     let steps = (splits.train.len().div_ceil(50)).div_ceil(2) as f64;
-    assert_eq!(values(&history, "step2", "encoder_steps"), [steps, 0.0, steps, 0.0], "every other batch of every other epoch");
+    assert_eq!(
+        values(&history, "step2", "encoder_steps"),
+        [steps, 0.0, steps, 0.0],
+        "every other batch of every other epoch"
+    );
 
     let mut again = build(converging_config(), &splits);
     let mut trainer = TwoStepTrainer::new(&mut again, &splits.train, &splits.val);
