@@ -82,5 +82,8 @@ fn real_returns_from_a_stockdata_file() {
     // A method without a network for series is refused before any work.
     let msg = tsd_fails(empty.path(), &["reproduce", "--dataset", "factor-model", "--method", "mathieu", "--quick"]);
     assert!(msg.contains("no mathieu preset \"factor-model\""), "{msg}");
+    // Image-dataset options are refused, not ignored.
+    let msg = tsd_fails(empty.path(), &["reproduce", "--dataset", "factor-model", "--quick", "--train-subset", "500"]);
+    assert!(msg.contains("--train-subset") && msg.contains("factor-model"), "{msg}");
     assert!(!empty.path().join("runs").exists());
 }

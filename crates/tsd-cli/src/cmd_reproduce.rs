@@ -178,6 +178,12 @@ pub fn run(args: &ReproduceArgs) -> Result<()> {
 /// `tsd reproduce --dataset returns|factor-model`: the financial experiment.
 fn run_returns(args: &ReproduceArgs, source: ReturnsSource, started: Instant) -> Result<()> {
     anyhow::ensure!(args.shard.is_none(), "--shard does not apply to --dataset {source}");
+    for (flag, given) in [("--train-subset", args.train_subset.is_some()), ("--val-size", args.val_size.is_some())] {
+        anyhow::ensure!(
+            !given,
+            "{flag} does not apply to --dataset {source}: its windows are split by stocks and periods (see the README's financial experiment)"
+        );
+    }
     let budget = Budget::new(args.quick);
     let mut options = ReturnsOptions::new(source, args.seeds);
     if budget.is_quick() {
