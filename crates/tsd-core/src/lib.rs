@@ -7,6 +7,8 @@
 //! - [`two_step`]: the two-step disentanglement method (Hadad, Wolf & Shahar,
 //!   CVPR 2018) with the authors' released settings.
 //! - [`mathieu`]: the Gaussian-prior adversarial baseline (Mathieu et al., NIPS 2016).
+//! - [`matched_z`]: ours, the two-step model's step 2 with Z matched to one
+//!   prior in every class (class-conditional MMD) and a confusion loss.
 //! - [`Disentangler`]: what every model offers evaluation code (encode to
 //!   `(S, Z)`, decode, swap).
 //! - [`common`]: layers, optimisers, checkpoints and the model file shared by all models.
@@ -30,6 +32,7 @@ pub mod common;
 mod device;
 mod error;
 pub mod mathieu;
+pub mod matched_z;
 pub mod method;
 mod model;
 pub mod train;

@@ -3,7 +3,8 @@
 
 use super::MethodId;
 use crate::mathieu::Mathieu;
+use crate::matched_z::MatchedZ;
 use crate::two_step::TwoStep;
 
 /// Every method, in table order.
-pub static METHODS: [MethodId; 2] = [MethodId(&TwoStep), MethodId(&Mathieu)];
+pub static METHODS: [MethodId; 3] = [MethodId(&TwoStep), MethodId(&Mathieu), MethodId(&MatchedZ)];

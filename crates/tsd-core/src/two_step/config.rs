@@ -7,6 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::matching::Matching;
 use crate::common::config::{ConfigFile, InputScaling, OptimizerKind};
 use crate::train::Stop;
 
@@ -121,6 +122,10 @@ pub struct Step2Config {
     pub schedule: Schedule,
     /// The adversary.
     pub adversary: AdversaryConfig,
+    /// The terms of the matched-Z method (`None` for the two-step method,
+    /// whose config files leave it out).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matching: Option<Matching>,
 }
 
 /// The encoders' and decoder's architecture.
@@ -210,6 +215,7 @@ impl TwoStepConfig {
                     lr: 0.01,
                     steps_per_batch: 1,
                 },
+                matching: None,
             },
             network: Network::Conv,
         }
@@ -242,6 +248,7 @@ impl TwoStepConfig {
                 ce_clip: KERAS_EPSILON,
                 schedule: Schedule::EveryBatch,
                 adversary: AdversaryConfig { mlp, optimizer: OptimizerKind::Sgd, lr: 0.01, steps_per_batch: 1 },
+                matching: None,
             },
             network: Network::Conv,
         }

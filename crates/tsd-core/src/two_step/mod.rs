@@ -5,10 +5,12 @@
 //!
 //! - [`config`]: hyper-parameters with the authors' released presets;
 //! - [`nets`]: the conv encoders and the decoder;
+//! - [`matching`]: the extra step-2 terms of the matched-Z method;
 //! - [`model`]: the model, its file and its test-set evaluation;
 //! - [`train`]: both steps, resumable epoch by epoch.
 
 pub mod config;
+pub mod matching;
 pub mod model;
 pub mod nets;
 pub mod train;
@@ -160,6 +162,8 @@ mod tests {
             val_rec: 3.0,
             val_adv_acc,
             encoder_steps: if rec.is_some() { 145.0 } else { 0.0 },
+            mmd: None,
+            confusion: None,
             samples_per_s: 10.0,
         });
         EpochRecord::new("step2", epoch, 1.0, &figures).unwrap()

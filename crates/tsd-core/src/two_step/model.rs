@@ -51,6 +51,23 @@ impl TwoStepModel {
         TwoStepModel { config, spec, s_vs, enc_s, classifier, z_vs, enc_z, decoder, adv_vs, adversary }
     }
 
+    /// Gives the adversary fresh weights and BatchNorm statistics, as a
+    /// model of `config` with seed `seed` would start with.
+    pub(super) fn reinit_adversary(&self, seed: u64) {
+        let c = &self.config;
+        let adv = &c.step2.adversary.mlp;
+        let fresh = VarStore::new(self.device());
+        crate::common::tensors::seeded(seed, || {
+            Mlp::new(&(fresh.root() / "adversary"), c.z_dim, adv.width, adv.depth, self.spec.n_classes, c.bn_momentum)
+        });
+        let fresh = fresh.variables();
+        tch::no_grad(|| {
+            for (name, mut var) in self.adv_vs.variables() {
+                var.copy_(&fresh[&name]);
+            }
+        });
+    }
+
     /// Classifier logits from S, evaluation mode.
     pub fn classify(&self, images: &Tensor) -> Tensor {
         tch::no_grad(|| self.classifier.forward_t(&self.enc_s.forward_t(images, false), false))

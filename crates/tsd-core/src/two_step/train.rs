@@ -9,11 +9,12 @@ use tch::{Kind, Tensor};
 use tsd_data::Dataset;
 
 use super::config::Schedule;
+use super::matching::{class_mmd, confusion, Matching};
 use super::model::{correct_t, TwoStepModel};
 use crate::common::checkpoint::{self, TensorMap};
 use crate::common::config::OptimizerKind;
 use crate::common::optim::Optimizer;
-use crate::common::tensors::TensorData;
+use crate::common::tensors::{epoch_rng, normal_noise, TensorData};
 use crate::model::Disentangler;
 use crate::train::{EpochContext, History, LossGuard, Trainable};
 use crate::{CoreError, Result};
@@ -60,6 +61,13 @@ pub struct Step2Figures {
     pub val_adv_acc: f64,
     /// Encoder/decoder steps taken (a count, kept as a number of the log).
     pub encoder_steps: f64,
+    /// Matched Z: mean class-conditional MMD^2 of the encoder/decoder steps
+    /// (`None` for the two-step method and epochs without such steps).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mmd: Option<f64>,
+    /// Matched Z: mean `KL(U || adversary)` of the encoder/decoder steps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confusion: Option<f64>,
     /// Training images per second (validation excluded).
     pub samples_per_s: f64,
 }
@@ -141,8 +149,12 @@ impl<'a> TwoStepTrainer<'a> {
     }
 
     fn step2_epoch(&mut self, epoch: usize, ctx: &EpochContext) -> Result<Step2Figures> {
+        if self.model.config.step2.matching.as_ref().is_some_and(|t| t.resets_adversary(epoch)) {
+            self.reset_adversary(epoch, ctx)?;
+        }
         let m = &*self.model;
         let c = &m.config.step2;
+        let mut terms = c.matching.as_ref().map(|t| MatchingStep::new(t, m.config.seed, epoch, m.device()));
         let batches = self.train.shuffled_indices(m.config.batch_size, m.config.seed, epoch);
         let stepping = (0..batches.len()).any(|b| c.schedule.steps_encoder(epoch, b));
         let cache = &mut self.cache;
@@ -164,9 +176,17 @@ impl<'a> TwoStepTrainer<'a> {
                 let x = self.train.images.index_select(0, idx);
                 let s = s_train.index_select(0, idx);
                 let z = m.enc_z.forward_t(&x, true);
-                let rec = m.recon_loss(&m.decode_raw(&s, &z), &x);
-                let adv = clipped_cross_entropy(&m.adversary.forward_t(&z, true), &y, c.ce_clip);
-                let loss = &rec * c.lambda_rec - &adv * c.lambda_adv;
+                let z_decoded = match terms.as_mut() {
+                    Some(t) => t.noisy(&z),
+                    None => z.shallow_clone(),
+                };
+                let rec = m.recon_loss(&m.decode_raw(&s, &z_decoded), &x);
+                let adv_logits = m.adversary.forward_t(&z, true);
+                let adv = clipped_cross_entropy(&adv_logits, &y, c.ce_clip);
+                let mut loss = &rec * c.lambda_rec - &adv * c.lambda_adv;
+                if let Some(t) = terms.as_mut() {
+                    loss += t.loss(&z, &y, m.spec.n_classes, &adv_logits);
+                }
                 guard.watch(b, "reconstruction", &rec);
                 guard.watch(b, "encoder/decoder total", &loss);
                 self.opt_z.backward_step(&loss);
@@ -214,8 +234,76 @@ impl<'a> TwoStepTrainer<'a> {
             val_rec,
             val_adv_acc,
             encoder_steps: ed_steps as f64,
+            mmd: terms.as_ref().filter(|_| ed_steps > 0).map(|t| t.mmd.mean(ed_steps)),
+            confusion: terms.as_ref().filter(|_| ed_steps > 0).map(|t| t.confusion.mean(ed_steps)),
             samples_per_s: rate,
         })
+    }
+
+    /// Matched Z: a freshly initialised adversary (and optimiser state),
+    /// trained for [`Matching::adversary_warmup`] passes over the training
+    /// set's current codes before the epoch's encoder/decoder steps.
+    fn reset_adversary(&mut self, epoch: usize, ctx: &EpochContext) -> Result<()> {
+        let m = &*self.model;
+        let Some(terms) = m.config.step2.matching.as_ref() else { return Ok(()) };
+        m.reinit_adversary(m.config.seed.wrapping_add(RESET_SALT).wrapping_add(epoch as u64));
+        let adv = &m.config.step2.adversary;
+        self.opt_adv = Optimizer::new(&m.adv_vs, adv.optimizer, adv.lr, 0.9);
+        let z = self.cache.z_train.get_or_insert_with(|| m.enc_z.encode_all(&self.train.images)).shallow_clone();
+        let mut guard = LossGuard::default();
+        for pass in 0..terms.adversary_warmup {
+            let seed = m.config.seed.wrapping_add(RESET_SALT);
+            let order = self.train.shuffled_indices(m.config.batch_size, seed, epoch * 1000 + pass);
+            for (b, idx) in order.iter().enumerate() {
+                let logits = m.adversary.forward_t(&z.index_select(0, idx), true);
+                let loss = clipped_cross_entropy(&logits, &self.train.labels.index_select(0, idx), m.config.step2.ce_clip);
+                guard.watch(b, "re-initialised adversary cross-entropy", &loss);
+                self.opt_adv.backward_step(&loss);
+            }
+            guard.check(ctx)?;
+        }
+        Ok(())
+    }
+}
+
+/// Offset of the seeds of the matched-Z terms' noise and of the adversary's
+/// re-initialisation, away from the batch order's.
+const RESET_SALT: u64 = 0x6d61_7463_6865_64;
+
+/// The matched-Z terms of one step-2 epoch: the noise on Z (drawn from a
+/// generator of the seed and epoch, so a resumed run draws the same) and
+/// the terms' sums for the log.
+struct MatchingStep<'t> {
+    terms: &'t Matching,
+    rng: rand_chacha::ChaCha8Rng,
+    device: tch::Device,
+    mmd: DeviceSum,
+    confusion: DeviceSum,
+}
+
+impl<'t> MatchingStep<'t> {
+    fn new(terms: &'t Matching, seed: u64, epoch: usize, device: tch::Device) -> Self {
+        let rng = epoch_rng(seed.wrapping_add(RESET_SALT), epoch);
+        MatchingStep { terms, rng, device, mmd: DeviceSum::new(device), confusion: DeviceSum::new(device) }
+    }
+
+    /// `z` with the configured Gaussian noise added (`z` itself without noise).
+    fn noisy(&mut self, z: &Tensor) -> Tensor {
+        if self.terms.noise <= 0.0 {
+            return z.shallow_clone();
+        }
+        let size = z.size();
+        z + normal_noise(&mut self.rng, [size[0], size[1]], self.device) * self.terms.noise
+    }
+
+    /// The weighted matched-Z terms of a batch with codes `z`, labels `y`
+    /// and adversary logits `adv_logits` (both terms logged, even at weight 0).
+    fn loss(&mut self, z: &Tensor, y: &Tensor, n_classes: i64, adv_logits: &Tensor) -> Tensor {
+        let mmd = class_mmd(z, y, n_classes, &self.terms.kernel_scales);
+        let confusion = confusion(adv_logits);
+        self.mmd.add(&mmd.detach());
+        self.confusion.add(&confusion.detach());
+        mmd * self.terms.mmd + confusion * self.terms.confusion
     }
 }
 

@@ -5,5 +5,6 @@ mod checkpoint;
 mod common;
 mod device;
 mod mathieu;
+mod matched_z;
 mod series;
 mod two_step;

@@ -13,7 +13,8 @@ use tsd_data::Splits;
 
 use crate::common::{data, run, values, Interrupted, CLASSES};
 
-fn small_config(step1: usize, step2: usize) -> TwoStepConfig {
+/// A small, fast model of the released MNIST settings, the encoder stepping on every batch.
+pub fn small_config(step1: usize, step2: usize) -> TwoStepConfig {
     let mut c = TwoStepConfig::mnist_released();
     c.dataset = "synthetic".into();
     c.nf = 8;
@@ -33,12 +34,14 @@ fn small_config(step1: usize, step2: usize) -> TwoStepConfig {
     c
 }
 
-fn build(config: TwoStepConfig, splits: &Splits) -> TwoStepModel {
+/// A fresh model of `config` for `splits`.
+pub fn build(config: TwoStepConfig, splits: &Splits) -> TwoStepModel {
     let spec = ModelSpec::for_data(&splits.train, config.scaling).unwrap();
     TwoStepModel::new(config, spec, Device::Cpu)
 }
 
-fn fit(model: &mut TwoStepModel, splits: &Splits, dir: &Path) -> History {
+/// Trains `model` in `dir`.
+pub fn fit(model: &mut TwoStepModel, splits: &Splits, dir: &Path) -> History {
     let mut trainer = TwoStepTrainer::new(model, &splits.train, &splits.val);
     train::fit(&mut trainer, &run(dir, false)).unwrap()
 }
@@ -50,7 +53,8 @@ fn all_weights(model: &TwoStepModel) -> Vec<(String, Tensor)> {
     out
 }
 
-fn assert_same_weights(a: &TwoStepModel, b: &TwoStepModel) {
+/// Panics unless every weight of `a` equals `b`'s.
+pub fn assert_same_weights(a: &TwoStepModel, b: &TwoStepModel) {
     for ((na, ta), (nb, tb)) in all_weights(a).iter().zip(all_weights(b).iter()) {
         assert_eq!(na, nb);
         assert!(ta.equal(tb), "{na} differs");
