@@ -5,6 +5,7 @@ mod cmd_codes;
 mod cmd_config;
 mod cmd_data;
 mod cmd_merge;
+mod cmd_pareto;
 mod cmd_probe;
 mod cmd_reproduce;
 mod cmd_train;
@@ -13,7 +14,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-/// Learn and audit disentangled representations (two-step method, Mathieu et al. baseline).
+/// Learn and audit disentangled representations (two-step method, Mathieu et al. baseline, matched Z).
 #[derive(Debug, Parser)]
 #[command(name = "tsd", version, about)]
 struct Cli {
@@ -38,6 +39,8 @@ enum Command {
     Reproduce(cmd_reproduce::ReproduceArgs),
     /// Rebuild the results folder (tables, figures, README) from the run folders of `tsd reproduce`.
     Merge(cmd_merge::MergeArgs),
+    /// Tabulate and draw leakage against reconstruction over the points of a sweep (one runs folder per point).
+    Pareto(cmd_pareto::ParetoArgs),
 }
 
 /// Parses a method name, listing the registered methods in `--help` and errors.
@@ -88,6 +91,7 @@ fn main() -> ExitCode {
         Command::Codes(args) => cmd_codes::run(&args),
         Command::Reproduce(args) => cmd_reproduce::run(&args),
         Command::Merge(args) => cmd_merge::run(&args),
+        Command::Pareto(args) => cmd_pareto::run(&args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -31,8 +31,8 @@
 pub mod common;
 mod device;
 mod error;
-pub mod mathieu;
 pub mod matched_z;
+pub mod mathieu;
 pub mod method;
 mod model;
 pub mod train;

@@ -2,8 +2,8 @@
 //! its folder plus one line here.
 
 use super::MethodId;
-use crate::mathieu::Mathieu;
 use crate::matched_z::MatchedZ;
+use crate::mathieu::Mathieu;
 use crate::two_step::TwoStep;
 
 /// Every method, in table order.

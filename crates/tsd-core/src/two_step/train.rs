@@ -256,7 +256,8 @@ impl<'a> TwoStepTrainer<'a> {
             let order = self.train.shuffled_indices(m.config.batch_size, seed, epoch * 1000 + pass);
             for (b, idx) in order.iter().enumerate() {
                 let logits = m.adversary.forward_t(&z.index_select(0, idx), true);
-                let loss = clipped_cross_entropy(&logits, &self.train.labels.index_select(0, idx), m.config.step2.ce_clip);
+                let loss =
+                    clipped_cross_entropy(&logits, &self.train.labels.index_select(0, idx), m.config.step2.ce_clip);
                 guard.watch(b, "re-initialised adversary cross-entropy", &loss);
                 self.opt_adv.backward_step(&loss);
             }

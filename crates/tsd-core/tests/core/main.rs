@@ -4,7 +4,7 @@
 mod checkpoint;
 mod common;
 mod device;
-mod mathieu;
 mod matched_z;
+mod mathieu;
 mod series;
 mod two_step;

@@ -69,7 +69,10 @@ fn the_matching_terms_hide_the_label_from_a_fresh_probe_and_reconstruction_still
         matched < chance + 0.3 && matched < free - 0.4,
         "fresh probe on Z: {matched} with the terms, {free} without (chance {chance})"
     );
-    assert!(last_mmd < first_mmd * 0.5 && last_mmd < free_mmd * 0.5, "MMD^2 {first_mmd} -> {last_mmd} (off: {free_mmd})");
+    assert!(
+        last_mmd < first_mmd * 0.5 && last_mmd < free_mmd * 0.5,
+        "MMD^2 {first_mmd} -> {last_mmd} (off: {free_mmd})"
+    );
 }
 
 #[test]

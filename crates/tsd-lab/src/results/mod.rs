@@ -18,6 +18,7 @@ pub mod dataset;
 pub mod export;
 pub mod figures;
 pub mod markdown;
+pub mod pareto;
 pub mod readme;
 pub mod summary;
 pub mod table;

@@ -1,0 +1,33 @@
+//! `tsd pareto`: leakage against reconstruction across the points of a
+//! sweep (`benchmarks/matched_z_pareto.sh` makes one): a table and a figure.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::Args;
+use tsd_core::DeviceChoice;
+use tsd_lab::results::pareto;
+
+/// Arguments of `tsd pareto`.
+#[derive(Debug, Args)]
+pub struct ParetoArgs {
+    /// Sweep folder: one sub-folder per point, each a runs folder of `tsd reproduce`.
+    #[arg(long)]
+    pub runs: PathBuf,
+    /// Folder to write `pareto.md`, `pareto.csv` and `pareto.png` into.
+    #[arg(long)]
+    pub results: PathBuf,
+    /// auto, cpu or cuda: where the models load (to read their input scaling).
+    #[arg(long, default_value = "cpu")]
+    pub device: DeviceChoice,
+}
+
+/// Runs `tsd pareto`.
+pub fn run(args: &ParetoArgs) -> Result<()> {
+    let points = pareto::points(&args.runs, args.device.resolve()?)?;
+    anyhow::ensure!(!points.is_empty(), "no finished run in any sub-folder of {}", args.runs.display());
+    pareto::write(&args.results, &points)?;
+    print!("{}", pareto::markdown(&points));
+    println!("\nwrote {}/pareto.{{md,csv,png}}", args.results.display());
+    Ok(())
+}

@@ -1,0 +1,313 @@
+//! Leakage against reconstruction across the points of a sweep: each
+//! sub-folder of a sweep folder is one point (a runs folder of `tsd
+//! reproduce` trained with its own `--set` overrides); every finished run
+//! in it gives its test reconstruction error and the best any fresh probe
+//! read from its Z. Written as a table (`pareto.md`, `pareto.csv`) and a
+//! figure (`pareto.png`), the points on the front marked.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use plotters::prelude::*;
+use serde::Serialize;
+use tch::Device;
+use tsd_core::MethodId;
+use tsd_metrics::LeakageReport;
+
+use super::collect::{collect, RunRecord};
+use super::figures::{colour, drawing, register_font, FONT};
+use super::summary::pixel_scale;
+use crate::error::{Context, LabError, Result};
+use crate::pipeline::MODEL_FILE;
+
+/// One finished run of a sweep point.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ParetoPoint {
+    /// The sweep point (its folder's name).
+    pub point: String,
+    /// The method.
+    pub method: MethodId,
+    /// The seed.
+    pub seed: u64,
+    /// Test reconstruction MSE in `[0, 1]` pixel units.
+    pub reconstruction_mse_pixels: f64,
+    /// The highest test accuracy of any fresh probe on Z, and that probe.
+    pub z_best: (String, f64),
+    /// The same on one sample of Z, for a stochastic Z.
+    pub z_sample_best: Option<(String, f64)>,
+    /// The highest test accuracy of any fresh probe on S.
+    pub s_best: f64,
+    /// Share of the most frequent test label.
+    pub chance: f64,
+    /// Share of swapped test images a classifier of real images reads as S's label.
+    pub swaps_follow_s: Option<f64>,
+    /// Epochs trained over all phases.
+    pub epochs: usize,
+    /// Training images.
+    pub train_images: usize,
+    /// How training ended.
+    pub stopped: tsd_core::train::Stopped,
+    /// Whether no other point has both a lower reconstruction error and a
+    /// lower best probe accuracy on Z.
+    pub on_front: bool,
+}
+
+/// The best probe of a report: its family's name and its accuracy.
+fn best_probe(report: &LeakageReport) -> (String, f64) {
+    report
+        .probes
+        .iter()
+        .map(|p| (p.family.name().to_string(), p.scores.accuracy))
+        .fold((String::from("none"), f64::NAN), |best, p| if best.1.is_nan() || p.1 > best.1 { p } else { best })
+}
+
+fn point_of(point: &str, run: &RunRecord, device: Device) -> Result<ParetoPoint> {
+    let model = run
+        .manifest
+        .method
+        .load_model(&run.dir.join(MODEL_FILE), device)
+        .with_context(|| format!("loading the model of {}", run.dir.display()))?;
+    let scale = pixel_scale(model.disentangler().normalization());
+    let s = &run.summary;
+    Ok(ParetoPoint {
+        point: point.to_string(),
+        method: run.manifest.method,
+        seed: run.manifest.seed,
+        reconstruction_mse_pixels: s.test_reconstruction_mse * scale * scale,
+        z_best: best_probe(&s.z.label),
+        z_sample_best: s.z_sample.as_ref().map(|a| best_probe(&a.label)),
+        s_best: best_probe(&s.s.label).1,
+        chance: s.z.label.chance,
+        swaps_follow_s: s.swap_labels.map(|w| w.follows_s),
+        epochs: s.epochs,
+        train_images: s.train_images,
+        stopped: s.stopped,
+        on_front: false,
+    })
+}
+
+/// Every finished run of every point under `sweep` (one sub-folder per
+/// point), in point order, with [`ParetoPoint::on_front`] set.
+pub fn points(sweep: &Path, device: Device) -> Result<Vec<ParetoPoint>> {
+    let mut folders: Vec<_> = std::fs::read_dir(sweep)
+        .with_context(|| format!("reading {}", sweep.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .collect();
+    folders.sort();
+    let mut out = Vec::new();
+    for folder in folders {
+        let name = folder.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        for run in collect(&folder)?.finished {
+            out.push(point_of(&name, &run, device)?);
+        }
+    }
+    mark_front(&mut out);
+    Ok(out)
+}
+
+/// Sets [`ParetoPoint::on_front`]: no other point is at least as good on
+/// both axes and better on one.
+fn mark_front(points: &mut [ParetoPoint]) {
+    let key: Vec<(f64, f64)> = points.iter().map(|p| (p.reconstruction_mse_pixels, p.z_best.1)).collect();
+    for (i, p) in points.iter_mut().enumerate() {
+        let (rec, leak) = key[i];
+        p.on_front =
+            !key.iter().enumerate().any(|(j, &(r, l))| j != i && r <= rec && l <= leak && (r < rec || l < leak));
+    }
+}
+
+/// Writes `pareto.md`, `pareto.csv` and `pareto.png` of `points` into `results`.
+pub fn write(results: &Path, points: &[ParetoPoint]) -> Result<()> {
+    if points.is_empty() {
+        return Err(LabError::Refused("no finished run in any sweep point".into()));
+    }
+    std::fs::create_dir_all(results).with_context(|| format!("creating {}", results.display()))?;
+    let path = results.join("pareto.csv");
+    let mut csv = csv::Writer::from_path(&path).with_context(|| format!("writing {}", path.display()))?;
+    csv.write_record([
+        "point",
+        "method",
+        "seed",
+        "reconstruction_mse_pixels",
+        "z_best_probe",
+        "z_best_accuracy",
+        "z_sample_best_accuracy",
+        "s_best_accuracy",
+        "chance",
+        "swaps_follow_s",
+        "epochs",
+        "train_images",
+        "on_front",
+    ])
+    .with_context(|| format!("writing {}", path.display()))?;
+    let opt = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
+    for p in points {
+        csv.write_record([
+            p.point.clone(),
+            p.method.name().to_string(),
+            p.seed.to_string(),
+            p.reconstruction_mse_pixels.to_string(),
+            p.z_best.0.clone(),
+            p.z_best.1.to_string(),
+            opt(p.z_sample_best.as_ref().map(|b| b.1)),
+            p.s_best.to_string(),
+            p.chance.to_string(),
+            opt(p.swaps_follow_s),
+            p.epochs.to_string(),
+            p.train_images.to_string(),
+            p.on_front.to_string(),
+        ])
+        .with_context(|| format!("writing {}", path.display()))?;
+    }
+    csv.flush().with_context(|| format!("writing {}", path.display()))?;
+    let md = results.join("pareto.md");
+    std::fs::write(&md, markdown(points)).with_context(|| format!("writing {}", md.display()))?;
+    plot(&results.join("pareto.png"), points)
+}
+
+/// The table of every point, best first along the reconstruction axis.
+pub fn markdown(points: &[ParetoPoint]) -> String {
+    let pct = |v: f64| format!("{:.2}%", 100.0 * v);
+    let mut out = String::from("# Leakage against reconstruction\n\n");
+    let _ = writeln!(
+        out,
+        "Each row is one run: its test reconstruction MSE in [0, 1] pixels and the highest test accuracy any fresh \
+         probe of the run's audit reached on Z (chance {}). `front`: no other run has both a lower error and a \
+         lower leakage. Each row's budget is in its columns (epochs over both steps, training images, how it \
+         stopped). Written by `tsd pareto` from the run folders; `pareto.png` draws it.\n",
+        pct(points[0].chance)
+    );
+    out.push_str("| point | method | seed | rec. MSE (px) | best probe on Z | Z sample | best on S | swaps follow S | epochs | stopped | images | front |\n");
+    out.push_str("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    let mut order: Vec<&ParetoPoint> = points.iter().collect();
+    order.sort_by(|a, b| a.reconstruction_mse_pixels.total_cmp(&b.reconstruction_mse_pixels));
+    for p in order {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {:.5} | {} ({}) | {} | {} | {} | {} | {} | {} | {} |",
+            p.point,
+            p.method.name(),
+            p.seed,
+            p.reconstruction_mse_pixels,
+            pct(p.z_best.1),
+            p.z_best.0,
+            p.z_sample_best.as_ref().map(|b| pct(b.1)).unwrap_or_else(|| "-".into()),
+            pct(p.s_best),
+            p.swaps_follow_s.map(pct).unwrap_or_else(|| "-".into()),
+            p.epochs,
+            p.stopped.as_str(),
+            p.train_images,
+            if p.on_front { "yes" } else { "" }
+        );
+    }
+    out
+}
+
+/// Scatter of reconstruction error (x) against the best probe on Z (y), one
+/// colour per method, each point labelled, chance drawn dashed.
+fn plot(path: &Path, points: &[ParetoPoint]) -> Result<()> {
+    register_font()?;
+    let root = BitMapBackend::new(path, (1000, 700)).into_drawing_area();
+    drawing(root.fill(&WHITE))?;
+    let xs = points.iter().map(|p| p.reconstruction_mse_pixels);
+    let (x_lo, x_hi) = (xs.clone().fold(f64::INFINITY, f64::min), xs.fold(0.0, f64::max));
+    let pad = (x_hi - x_lo).max(1e-4) * 0.15;
+    let mut chart = drawing(
+        ChartBuilder::on(&root)
+            .caption("Label read from Z by the best fresh probe, against reconstruction", (FONT, 20))
+            .margin(16)
+            .x_label_area_size(45)
+            .y_label_area_size(60)
+            .build_cartesian_2d((x_lo - pad)..(x_hi + pad), 0.0..1.0),
+    )?;
+    drawing(
+        chart
+            .configure_mesh()
+            .x_desc("test reconstruction MSE, [0, 1] pixels (lower is better)")
+            .y_desc("best probe accuracy on Z (lower is better)")
+            .label_style((FONT, 14))
+            .axis_desc_style((FONT, 15))
+            .draw(),
+    )?;
+    let chance = points[0].chance;
+    let dashes = (0..40).map(|i| {
+        let t = |k: f64| x_lo - pad + (x_hi - x_lo + 2.0 * pad) * k / 40.0;
+        PathElement::new(vec![(t(i as f64), chance), (t(i as f64 + 0.5), chance)], BLACK.stroke_width(1))
+    });
+    drawing(chart.draw_series(dashes))?;
+    let mut methods: Vec<MethodId> = Vec::new();
+    for p in points {
+        if !methods.contains(&p.method) {
+            methods.push(p.method);
+        }
+    }
+    for (m, method) in methods.iter().enumerate() {
+        let style = colour(m, methods.len());
+        let of: Vec<&ParetoPoint> = points.iter().filter(|p| p.method == *method).collect();
+        let series = drawing(chart.draw_series(of.iter().map(|p| {
+            let at = (p.reconstruction_mse_pixels, p.z_best.1);
+            let size = if p.on_front { 7 } else { 5 };
+            EmptyElement::at(at)
+                + Circle::new((0, 0), size, style.filled())
+                + Text::new(p.point.clone(), (8, -6), (FONT, 13))
+        })))?;
+        series.label(method.title()).legend(move |(x, y)| Circle::new((x + 8, y), 5, style.filled()));
+    }
+    drawing(
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .label_font((FONT, 14))
+            .draw(),
+    )?;
+    drawing(root.present())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn point(name: &str, rec: f64, leak: f64) -> ParetoPoint {
+        ParetoPoint {
+            point: name.into(),
+            method: "two-step".parse().unwrap(),
+            seed: 0,
+            reconstruction_mse_pixels: rec,
+            z_best: ("mlp".into(), leak),
+            z_sample_best: None,
+            s_best: 0.99,
+            chance: 0.11,
+            swaps_follow_s: None,
+            epochs: 2,
+            train_images: 100,
+            stopped: tsd_core::train::Stopped::FixedEpochs,
+            on_front: false,
+        }
+    }
+
+    #[test]
+    fn the_front_holds_the_points_nothing_beats_on_both_axes() {
+        let mut points =
+            vec![point("a", 0.01, 0.9), point("b", 0.02, 0.5), point("c", 0.03, 0.6), point("d", 0.02, 0.5)];
+        mark_front(&mut points);
+        let front: Vec<&str> = points.iter().filter(|p| p.on_front).map(|p| p.point.as_str()).collect();
+        assert_eq!(front, ["a", "b", "d"], "c is beaten by b; equal points both stay");
+    }
+
+    #[test]
+    fn the_table_sorts_by_reconstruction_and_the_figure_is_written() {
+        let mut points = vec![point("worse", 0.05, 0.2), point("better", 0.01, 0.8)];
+        mark_front(&mut points);
+        let md = markdown(&points);
+        assert!(md.find("| better |").unwrap() < md.find("| worse |").unwrap(), "{md}");
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), &points).unwrap();
+        for file in ["pareto.md", "pareto.csv", "pareto.png"] {
+            assert!(std::fs::metadata(dir.path().join(file)).unwrap().len() > 100, "{file}");
+        }
+        assert!(write(dir.path(), &[]).is_err());
+    }
+}
