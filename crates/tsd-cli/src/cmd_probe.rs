@@ -7,7 +7,8 @@ use std::path::PathBuf;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use tsd_metrics::{
-    load_csv_split, load_npy_split, probe_codes, CodeSplit, MlpProbeParams, ProbeConfig, ProbeOptions, RunsReport,
+    load_csv_split, load_npy_split, probe_codes, CodeSplit, ForestProbeParams, MlpProbeParams, ProbeConfig,
+    ProbeOptions, RunsReport, WideMlpProbeParams,
 };
 
 /// Arguments of `tsd probe`.
@@ -32,6 +33,9 @@ pub struct ProbeArgs {
     /// Also train the MLP probe (libtorch, CPU).
     #[arg(long)]
     mlp: bool,
+    /// The whole suite of the audit: logistic, kNN, the MLP probe, the wide MLP and the random forest.
+    #[arg(long)]
+    suite: bool,
     /// Write the report as JSON here.
     #[arg(long)]
     json: Option<PathBuf>,
@@ -57,8 +61,13 @@ pub fn run(args: &ProbeArgs) -> Result<()> {
         bail!("{} --train files but {} --test files: give one --test per --train", args.train.len(), args.test.len());
     }
     let mut options = ProbeOptions::default();
-    if args.mlp {
+    if args.mlp || args.suite {
         options = options.with_probe(ProbeConfig::Mlp(MlpProbeParams::default()));
+    }
+    if args.suite {
+        options = options
+            .with_probe(ProbeConfig::WideMlp(WideMlpProbeParams::default()))
+            .with_probe(ProbeConfig::Forest(ForestProbeParams::default()));
     }
     let mut reports = Vec::with_capacity(args.train.len());
     for run in 0..args.train.len() {

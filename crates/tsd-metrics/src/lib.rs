@@ -8,11 +8,12 @@
 //! - [`LabelledCodes`] and readers for CSV and `.npy` codes ([`codes`]);
 //! - probes that follow linfa's params -> checked -> fit pattern: the linear
 //!   [`LogisticProbe`] (linfa-logistic, matched to scikit-learn's
-//!   `LogisticRegression()`), the [`KnnProbe`], and, behind the `mlp`
+//!   `LogisticRegression()`), the [`KnnProbe`], the [`ForestProbe`] (linfa-ensemble), and, behind the `mlp`
 //!   feature, the MLP probe of Jha et al. (`mlp::MlpProbe`, libtorch);
 //! - [`ProbeScores`] (accuracy with a bootstrap CI, balanced accuracy, macro
 //!   F1, chance, leakage) and [`SeedSummary`] across seeds;
 //! - per-dimension [`mutual_information`] (where in Z the label hides);
+//! - per-class two-sample MMD permutation tests ([`class_independence`]);
 //! - [`regression`]: how much of a continuous target a code holds (ridge R²);
 //! - nuisance-factor probes of any family ([`probe_nuisances`]);
 //! - [`probe_codes`], which runs all of it into a [`LeakageReport`] that
@@ -71,6 +72,8 @@
 
 pub mod codes;
 pub mod error;
+pub mod forest;
+pub mod independence;
 pub mod knn;
 pub mod logistic;
 #[cfg(feature = "mlp")]
@@ -90,11 +93,13 @@ pub use codes::{
     RawCodes,
 };
 pub use error::{MetricsError, Result};
+pub use forest::{ForestProbe, ForestProbeParams, ForestProbeValidParams};
+pub use independence::{class_independence, ClassTest, IndependenceOptions, IndependenceTest};
 pub use knn::{KnnProbe, KnnProbeParams, KnnProbeValidParams};
 pub use linfa::ParamGuard;
 pub use logistic::{LogisticProbe, LogisticProbeParams, LogisticProbeValidParams};
 #[cfg(feature = "mlp")]
-pub use mlp::{MlpProbe, MlpProbeParams, MlpProbeValidParams};
+pub use mlp::{MlpProbe, MlpProbeParams, MlpProbeValidParams, WideMlpProbeParams};
 pub use mutual_info::{mutual_information, DimensionMi, MiOptions, MutualInfo};
 pub use nuisance::{probe_nuisances, NuisanceScores};
 pub use probe::{Probe, ProbeConfig, ProbeFamily};

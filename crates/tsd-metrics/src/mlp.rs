@@ -1,5 +1,6 @@
 //! The nonlinear probe of Jha et al. (ECCV 2018, REFERENCE §3): an MLP
-//! `z -> 256 -> 256 -> classes`, BatchNorm and LeakyReLU(0.2) after each
+//! `z -> 256 -> 256 -> classes` (and, wider and deeper, the suite's
+//! [`MlpProbeParams::wide`]), BatchNorm and LeakyReLU(0.2) after each
 //! hidden layer, trained with Adam on train codes (standardised with the
 //! train statistics), early-stopped on a seeded validation slice of train.
 //! Feature `mlp`; links libtorch.
@@ -33,6 +34,7 @@ const PREDICT_BATCH: usize = 4096;
 #[serde(default)]
 pub struct MlpProbeValidParams {
     hidden: usize,
+    depth: usize,
     learning_rate: f64,
     batch_size: usize,
     max_epochs: usize,
@@ -46,6 +48,7 @@ impl Default for MlpProbeValidParams {
     fn default() -> Self {
         MlpProbeValidParams {
             hidden: 256,
+            depth: 2,
             learning_rate: 1e-3,
             batch_size: 128,
             max_epochs: 100,
@@ -58,9 +61,14 @@ impl Default for MlpProbeValidParams {
 }
 
 impl MlpProbeValidParams {
-    /// Width of both hidden layers.
+    /// Width of every hidden layer.
     pub fn hidden(&self) -> usize {
         self.hidden
+    }
+
+    /// Number of hidden layers.
+    pub fn depth(&self) -> usize {
+        self.depth
     }
 
     /// Adam learning rate.
@@ -142,7 +150,7 @@ impl MlpProbeValidParams {
             let _guard = TORCH_RNG.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             tch::manual_seed(self.seed as i64);
             let vs = nn::VarStore::new(device);
-            let net = Net::new(&vs.root(), x.ncols(), self.hidden, classes.len());
+            let net = Net::new(&vs.root(), x.ncols(), self.hidden, self.depth, classes.len());
             (vs, net)
         };
         let mut opt = nn::Adam::default().build(&vs, self.learning_rate)?;
@@ -221,10 +229,23 @@ impl MlpProbeParams {
         Self::default()
     }
 
-    /// Width of both hidden layers; default 256 (Jha et al.).
+    /// Width of every hidden layer; default 256 (Jha et al.).
     pub fn hidden(mut self, hidden: usize) -> Self {
         self.0.hidden = hidden;
         self
+    }
+
+    /// Number of hidden layers; default 2 (Jha et al.).
+    pub fn depth(mut self, depth: usize) -> Self {
+        self.0.depth = depth;
+        self
+    }
+
+    /// The wide probe of the audit's suite ([`crate::ProbeFamily::WideMlp`]):
+    /// three hidden layers of 512, trained until its validation loss has not
+    /// improved for 10 epochs (at most 200).
+    pub fn wide() -> Self {
+        Self::new().hidden(512).depth(3).patience(10).max_epochs(200)
     }
 
     /// Adam learning rate; default 1e-3.
@@ -283,6 +304,7 @@ impl ParamGuard for MlpProbeParams {
         let p = &self.0;
         let positive = [
             ("hidden", p.hidden),
+            ("depth", p.depth),
             ("batch_size", p.batch_size),
             ("max_epochs", p.max_epochs),
             ("patience", p.patience),
@@ -319,27 +341,26 @@ impl ParamGuard for MlpProbeParams {
     }
 }
 
-/// `z -> hidden -> hidden -> classes`, BatchNorm + LeakyReLU(0.2) after each
-/// hidden Linear.
+/// `z -> hidden -> ... -> hidden -> classes` (`depth` hidden layers),
+/// BatchNorm + LeakyReLU(0.2) after each hidden Linear.
 #[derive(Debug)]
 struct Net {
-    fc1: nn::Linear,
-    bn1: nn::BatchNorm,
-    fc2: nn::Linear,
-    bn2: nn::BatchNorm,
+    hidden: Vec<(nn::Linear, nn::BatchNorm)>,
     out: nn::Linear,
 }
 
 impl Net {
-    fn new(p: &nn::Path, input: usize, hidden: usize, classes: usize) -> Net {
-        let (i, h, c) = (input as i64, hidden as i64, classes as i64);
-        Net {
-            fc1: nn::linear(p / "fc1", i, h, Default::default()),
-            bn1: nn::batch_norm1d(p / "bn1", h, Default::default()),
-            fc2: nn::linear(p / "fc2", h, h, Default::default()),
-            bn2: nn::batch_norm1d(p / "bn2", h, Default::default()),
-            out: nn::linear(p / "out", h, c, Default::default()),
-        }
+    fn new(p: &nn::Path, input: usize, hidden: usize, depth: usize, classes: usize) -> Net {
+        let (mut width, h) = (input as i64, hidden as i64);
+        let layers = (1..=depth)
+            .map(|i| {
+                let fc = nn::linear(p / format!("fc{i}"), width, h, Default::default());
+                let bn = nn::batch_norm1d(p / format!("bn{i}"), h, Default::default());
+                width = h;
+                (fc, bn)
+            })
+            .collect();
+        Net { hidden: layers, out: nn::linear(p / "out", width, classes as i64, Default::default()) }
     }
 }
 
@@ -350,9 +371,32 @@ fn leaky_relu(xs: Tensor) -> Tensor {
 impl ModuleT for Net {
     /// `xs`: `(B, D)` f32 -> logits `(B, classes)`.
     fn forward_t(&self, xs: &Tensor, train: bool) -> Tensor {
-        let h = leaky_relu(xs.apply(&self.fc1).apply_t(&self.bn1, train));
-        let h = leaky_relu(h.apply(&self.fc2).apply_t(&self.bn2, train));
+        let h = self.hidden.iter().fold(xs.shallow_clone(), |h, (fc, bn)| leaky_relu(h.apply(fc).apply_t(bn, train)));
         h.apply(&self.out)
+    }
+}
+
+/// [`MlpProbeParams`] whose absent fields take [`MlpProbeParams::wide`]'s
+/// values (a config `family = "mlp-wide"` with only a seed is the wide probe).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(transparent)]
+pub struct WideMlpProbeParams(pub MlpProbeParams);
+
+impl Default for WideMlpProbeParams {
+    fn default() -> Self {
+        WideMlpProbeParams(MlpProbeParams::wide())
+    }
+}
+
+impl<'de> Deserialize<'de> for WideMlpProbeParams {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        use serde::de::Error;
+        let given = serde_json::Map::<String, serde_json::Value>::deserialize(deserializer)?;
+        let mut params = serde_json::to_value(MlpProbeParams::wide()).map_err(D::Error::custom)?;
+        if let Some(fields) = params.as_object_mut() {
+            fields.extend(given);
+        }
+        serde_json::from_value(params).map(WideMlpProbeParams).map_err(D::Error::custom)
     }
 }
 

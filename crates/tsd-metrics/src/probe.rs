@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::codes::{check_test_labels, LabelledCodes};
 use crate::error::{MetricsError, Result};
+use crate::forest::ForestProbeParams;
 use crate::knn::KnnProbeParams;
 use crate::logistic::LogisticProbeParams;
 use crate::scores::{BootstrapOptions, ProbeScores};
@@ -21,8 +22,13 @@ pub enum ProbeFamily {
     Logistic,
     /// k-nearest neighbours ([`crate::KnnProbe`]).
     Knn,
+    /// Random forest ([`crate::ForestProbe`]).
+    Forest,
     /// Two-hidden-layer MLP (`MlpProbe`, feature `mlp`).
     Mlp,
+    /// The wider, deeper MLP of the audit's suite (`MlpProbeParams::wide`, feature `mlp`).
+    #[serde(rename = "mlp-wide")]
+    WideMlp,
 }
 
 impl ProbeFamily {
@@ -31,7 +37,9 @@ impl ProbeFamily {
         match self {
             ProbeFamily::Logistic => "logistic",
             ProbeFamily::Knn => "knn",
+            ProbeFamily::Forest => "forest",
             ProbeFamily::Mlp => "mlp",
+            ProbeFamily::WideMlp => "mlp-wide",
         }
     }
 }
@@ -55,9 +63,15 @@ pub enum ProbeConfig {
     Logistic(LogisticProbeParams),
     /// k-nearest neighbours ([`crate::KnnProbe`]).
     Knn(KnnProbeParams),
+    /// Random forest ([`crate::ForestProbe`]).
+    Forest(ForestProbeParams),
     /// Two-hidden-layer MLP ([`crate::mlp::MlpProbe`]).
     #[cfg(feature = "mlp")]
     Mlp(crate::mlp::MlpProbeParams),
+    /// The suite's wide MLP ([`crate::mlp::MlpProbeParams::wide`]; absent fields take its values).
+    #[cfg(feature = "mlp")]
+    #[serde(rename = "mlp-wide")]
+    WideMlp(crate::mlp::WideMlpProbeParams),
 }
 
 impl ProbeConfig {
@@ -66,8 +80,11 @@ impl ProbeConfig {
         match self {
             ProbeConfig::Logistic(_) => ProbeFamily::Logistic,
             ProbeConfig::Knn(_) => ProbeFamily::Knn,
+            ProbeConfig::Forest(_) => ProbeFamily::Forest,
             #[cfg(feature = "mlp")]
             ProbeConfig::Mlp(_) => ProbeFamily::Mlp,
+            #[cfg(feature = "mlp")]
+            ProbeConfig::WideMlp(_) => ProbeFamily::WideMlp,
         }
     }
 
@@ -76,8 +93,11 @@ impl ProbeConfig {
         Ok(match self {
             ProbeConfig::Logistic(params) => Box::new(params.fit(train)?),
             ProbeConfig::Knn(params) => Box::new(params.fit(train)?),
+            ProbeConfig::Forest(params) => Box::new(params.fit(train)?),
             #[cfg(feature = "mlp")]
             ProbeConfig::Mlp(params) => Box::new(params.fit(train)?),
+            #[cfg(feature = "mlp")]
+            ProbeConfig::WideMlp(params) => Box::new(params.0.fit(train)?),
         })
     }
 }

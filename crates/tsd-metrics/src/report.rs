@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::codes::{check_split, majority_rate, LabelledCodes};
 use crate::error::{MetricsError, Result};
+use crate::independence::{class_independence, IndependenceOptions, IndependenceTest};
 use crate::knn::KnnProbeParams;
 use crate::logistic::LogisticProbeParams;
 use crate::mutual_info::{mutual_information, MiOptions, MutualInfo};
@@ -41,6 +42,9 @@ pub struct ProbeOptions {
     pub mutual_info: Option<MiOptions>,
     /// Confidence intervals of the accuracies; default 1000 resamples, 95%, seed 0.
     pub bootstrap: BootstrapOptions,
+    /// Class-vs-rest MMD permutation tests on the test codes
+    /// ([`crate::class_independence`]); default off.
+    pub independence: Option<IndependenceOptions>,
     /// Print a line per fitted probe to stderr (accuracy, seconds); default
     /// off. Probing large codes takes minutes.
     #[serde(skip)]
@@ -57,6 +61,7 @@ impl Default for ProbeOptions {
             nuisance_probes: vec![ProbeConfig::Logistic(LogisticProbeParams::default())],
             mutual_info: Some(MiOptions::default()),
             bootstrap: BootstrapOptions::default(),
+            independence: None,
             progress: false,
         }
     }
@@ -108,6 +113,12 @@ impl ProbeOptions {
         self
     }
 
+    /// Sets (or with `None` skips) the per-class two-sample tests.
+    pub fn independence(mut self, options: Option<IndependenceOptions>) -> Self {
+        self.independence = options;
+        self
+    }
+
     /// Prints (or not) a line per fitted probe to stderr.
     pub fn progress(mut self, on: bool) -> Self {
         self.progress = on;
@@ -142,6 +153,9 @@ pub struct LeakageReport {
     pub probes: Vec<ProbeResult>,
     /// Per-dimension mutual information (train codes), when asked for.
     pub mutual_info: Option<MutualInfo>,
+    /// Per-class two-sample tests of the test codes, when asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub independence: Option<IndependenceTest>,
     /// What makes these numbers weak (one test class, few test rows, codes
     /// at an extreme scale); see [`input_warnings`]. Empty, and then absent
     /// from JSON, for usual inputs.
@@ -202,6 +216,7 @@ pub fn probe_codes(train: &LabelledCodes, test: &LabelledCodes, options: &ProbeO
         probes.push(ProbeResult { family, scores });
     }
     let mutual_info = options.mutual_info.as_ref().map(|o| mutual_information(train, o)).transpose()?;
+    let independence = options.independence.as_ref().map(|o| class_independence(test, o)).transpose()?;
     Ok(LeakageReport {
         n_train: train.len(),
         n_test: test.len(),
@@ -210,6 +225,7 @@ pub fn probe_codes(train: &LabelledCodes, test: &LabelledCodes, options: &ProbeO
         chance: majority_rate(&test.y),
         probes,
         mutual_info,
+        independence,
         warnings: input_warnings(train, test)?,
     })
 }
@@ -356,6 +372,9 @@ impl fmt::Display for LeakageReport {
                 s.macro_f1,
                 s.leakage
             )?;
+        }
+        if let Some(test) = &self.independence {
+            write!(f, "{test}")?;
         }
         if let Some(mi) = &self.mutual_info {
             let shown = mi.dims.len().min(DISPLAY_TOP_DIMS);

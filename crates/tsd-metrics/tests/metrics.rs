@@ -380,12 +380,25 @@ fn probe_options_round_trip_as_json_and_toml_with_a_family_tag() {
         toml::from_str::<ProbeConfig>("family = \"knn\"\nk = 2").unwrap(),
         ProbeConfig::Knn(KnnProbeParams::new().k(2))
     );
-    assert!(serde_json::from_str::<ProbeConfig>(r#"{"family": "forest"}"#).is_err());
+    assert!(serde_json::from_str::<ProbeConfig>(r#"{"family": "boosted-trees"}"#).is_err());
+    assert_eq!(
+        serde_json::from_str::<ProbeConfig>(r#"{"family": "forest", "trees": 7}"#).unwrap(),
+        ProbeConfig::Forest(tsd_metrics::ForestProbeParams::new().trees(7))
+    );
     assert!(serde_json::from_str::<ProbeConfig>(r#"{"k": 2}"#).is_err());
     assert!(serde_json::from_str::<ProbeOptions>(r#"{"knn": {"k": 2}}"#).is_err());
     let mlp = serde_json::from_str::<ProbeConfig>(r#"{"family": "mlp", "seed": 3}"#);
     #[cfg(feature = "mlp")]
     assert_eq!(mlp.unwrap(), ProbeConfig::Mlp(tsd_metrics::MlpProbeParams::new().seed(3)));
+    // The wide MLP's absent fields take its own defaults, not the Jha probe's.
+    let wide = toml::from_str::<ProbeConfig>("family = \"mlp-wide\"\nseed = 3");
+    #[cfg(feature = "mlp")]
+    assert_eq!(
+        wide.unwrap(),
+        ProbeConfig::WideMlp(tsd_metrics::WideMlpProbeParams(tsd_metrics::MlpProbeParams::wide().seed(3)))
+    );
+    #[cfg(not(feature = "mlp"))]
+    assert!(wide.is_err());
     #[cfg(not(feature = "mlp"))]
     assert!(mlp.is_err());
 }

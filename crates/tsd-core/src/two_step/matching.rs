@@ -49,8 +49,8 @@ impl Matching {
             kernel_scales: vec![0.05, 0.2, 1.0, 5.0],
             confusion: 1.0,
             noise: 0.0,
-            adversary_reset: 5,
-            adversary_warmup: 1,
+            adversary_reset: 1,
+            adversary_warmup: 3,
         }
     }
 

@@ -9,8 +9,13 @@ use super::anchors;
 use super::summary::{Cell, DatasetSummary, RunResult};
 
 /// Probe families in column order, with their column titles.
-const PROBES: [(ProbeFamily, &str); 3] =
-    [(ProbeFamily::Logistic, "logistic"), (ProbeFamily::Knn, "kNN (k=5)"), (ProbeFamily::Mlp, "MLP")];
+const PROBES: [(ProbeFamily, &str); 5] = [
+    (ProbeFamily::Logistic, "logistic"),
+    (ProbeFamily::Knn, "kNN (k=5)"),
+    (ProbeFamily::Mlp, "MLP"),
+    (ProbeFamily::WideMlp, "wide MLP"),
+    (ProbeFamily::Forest, "forest"),
+];
 
 /// A Markdown table.
 pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
