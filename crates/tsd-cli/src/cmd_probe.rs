@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use tsd_metrics::{
-    load_csv_split, load_npy_split, probe_codes, CodeSplit, ForestProbeParams, MlpProbeParams, ProbeConfig,
-    ProbeOptions, RunsReport, WideMlpProbeParams,
+    load_csv_split, load_npy_split, probe_codes, CodeSplit, ForestProbeParams, IndependenceOptions, MlpProbeParams,
+    ProbeConfig, ProbeOptions, RunsReport, WideMlpProbeParams,
 };
 
 /// Arguments of `tsd probe`.
@@ -33,7 +33,8 @@ pub struct ProbeArgs {
     /// Also train the MLP probe (libtorch, CPU).
     #[arg(long)]
     mlp: bool,
-    /// The whole suite of the audit: logistic, kNN, the MLP probe, the wide MLP and the random forest.
+    /// The whole suite of the audit: logistic, kNN, the MLP probe, the wide MLP, the random forest and
+    /// the per-class MMD permutation tests of the test codes.
     #[arg(long)]
     suite: bool,
     /// Write the report as JSON here.
@@ -67,7 +68,8 @@ pub fn run(args: &ProbeArgs) -> Result<()> {
     if args.suite {
         options = options
             .with_probe(ProbeConfig::WideMlp(WideMlpProbeParams::default()))
-            .with_probe(ProbeConfig::Forest(ForestProbeParams::default()));
+            .with_probe(ProbeConfig::Forest(ForestProbeParams::default()))
+            .independence(Some(IndependenceOptions::default()));
     }
     let mut reports = Vec::with_capacity(args.train.len());
     for run in 0..args.train.len() {

@@ -44,7 +44,7 @@ impl Default for IndependenceOptions {
     fn default() -> Self {
         IndependenceOptions {
             per_class: 300,
-            permutations: 200,
+            permutations: 1000,
             max_classes: 20,
             kernel_scales: vec![0.05, 0.2, 1.0, 5.0],
             seed: 0,

@@ -37,6 +37,8 @@ pub struct ParetoPoint {
     pub z_sample_best: Option<(String, f64)>,
     /// The highest test accuracy of any fresh probe on S.
     pub s_best: f64,
+    /// Bonferroni p-value of the per-class two-sample tests of Z, when measured.
+    pub z_independence_p: Option<f64>,
     /// Share of the most frequent test label.
     pub chance: f64,
     /// Share of swapped test images a classifier of real images reads as S's label.
@@ -77,6 +79,7 @@ fn point_of(point: &str, run: &RunRecord, device: Device) -> Result<ParetoPoint>
         z_best: best_probe(&s.z.label),
         z_sample_best: s.z_sample.as_ref().map(|a| best_probe(&a.label)),
         s_best: best_probe(&s.s.label).1,
+        z_independence_p: s.z.label.independence.as_ref().map(|t| t.p_value),
         chance: s.z.label.chance,
         swaps_follow_s: s.swap_labels.map(|w| w.follows_s),
         epochs: s.epochs,
@@ -134,6 +137,7 @@ pub fn write(results: &Path, points: &[ParetoPoint]) -> Result<()> {
         "z_best_accuracy",
         "z_sample_best_accuracy",
         "s_best_accuracy",
+        "z_independence_p",
         "chance",
         "swaps_follow_s",
         "epochs",
@@ -152,6 +156,7 @@ pub fn write(results: &Path, points: &[ParetoPoint]) -> Result<()> {
             p.z_best.1.to_string(),
             opt(p.z_sample_best.as_ref().map(|b| b.1)),
             p.s_best.to_string(),
+            opt(p.z_independence_p),
             p.chance.to_string(),
             opt(p.swaps_follow_s),
             p.epochs.to_string(),
@@ -174,18 +179,19 @@ pub fn markdown(points: &[ParetoPoint]) -> String {
         out,
         "Each row is one run: its test reconstruction MSE in [0, 1] pixels and the highest test accuracy any fresh \
          probe of the run's audit reached on Z (chance {}). `front`: no other run has both a lower error and a \
-         lower leakage. Each row's budget is in its columns (epochs over both steps, training images, how it \
+         lower leakage. `Z MMD test p`: Bonferroni p-value of the per-class two-sample tests of Z (below \
+         0.05: some class's codes differ from the others'). Each row's budget is in its columns (epochs over both steps, training images, how it \
          stopped). Written by `tsd pareto` from the run folders; `pareto.png` draws it.\n",
         pct(points[0].chance)
     );
-    out.push_str("| point | method | seed | rec. MSE (px) | best probe on Z | Z sample | best on S | swaps follow S | epochs | stopped | images | front |\n");
-    out.push_str("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    out.push_str("| point | method | seed | rec. MSE (px) | best probe on Z | Z sample | best on S | Z MMD test p | swaps follow S | epochs | stopped | images | front |\n");
+    out.push_str("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     let mut order: Vec<&ParetoPoint> = points.iter().collect();
     order.sort_by(|a, b| a.reconstruction_mse_pixels.total_cmp(&b.reconstruction_mse_pixels));
     for p in order {
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {:.5} | {} ({}) | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {:.5} | {} ({}) | {} | {} | {} | {} | {} | {} | {} | {} |",
             p.point,
             p.method.name(),
             p.seed,
@@ -194,6 +200,7 @@ pub fn markdown(points: &[ParetoPoint]) -> String {
             p.z_best.0,
             p.z_sample_best.as_ref().map(|b| pct(b.1)).unwrap_or_else(|| "-".into()),
             pct(p.s_best),
+            p.z_independence_p.map(|v| format!("{v:.3}")).unwrap_or_else(|| "-".into()),
             p.swaps_follow_s.map(pct).unwrap_or_else(|| "-".into()),
             p.epochs,
             p.stopped.as_str(),
@@ -279,6 +286,7 @@ mod tests {
             z_best: ("mlp".into(), leak),
             z_sample_best: None,
             s_best: 0.99,
+            z_independence_p: None,
             chance: 0.11,
             swaps_follow_s: None,
             epochs: 2,
