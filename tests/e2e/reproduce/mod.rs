@@ -58,7 +58,7 @@ fn row_keys(rows: &[TableRow]) -> BTreeSet<String> {
 fn check_results(results: &Path) -> Vec<TableRow> {
     let mnist = results.join("quick/mnist");
     let rows = read_csv(&mnist.join("table.csv")).unwrap();
-    for method in ["two-step", "mathieu"] {
+    for method in ["two-step", "mathieu", "matched-z"] {
         for code in ["S", "Z"] {
             for probe in ["logistic", "knn", "mlp"] {
                 let acc: Vec<f64> = rows
@@ -93,9 +93,13 @@ fn check_results(results: &Path) -> Vec<TableRow> {
     // Four balanced classes: chance is 25 %; S of a trained S-encoder is far above it.
     assert!(two_step_s("logistic") > 0.5, "two-step S logistic {}", two_step_s("logistic"));
     let page = std::fs::read_to_string(mnist.join("table.md")).unwrap();
-    for needle in
-        ["| method | code | seeds | logistic |", "| two-step | Z |", "| mathieu | S |", "figures/swap-mathieu.png"]
-    {
+    for needle in [
+        "| method | code | seeds | logistic |",
+        "| two-step | Z |",
+        "| mathieu | S |",
+        "| matched-z | Z |",
+        "figures/swap-mathieu.png",
+    ] {
         assert!(page.contains(needle), "table.md lacks {needle:?}:\n{page}");
     }
     let readme = std::fs::read_to_string(results.join("quick/README.md")).unwrap();
@@ -110,7 +114,7 @@ fn reproduce_writes_a_results_folder_skips_finished_runs_and_shards_merge_to_the
     let dir = tempfile::tempdir().unwrap();
     write_small_mnist(dir.path());
     reproduce(dir.path(), &["--dataset", "mnist", "--embedding", "tsne"]);
-    for method in ["two-step", "mathieu"] {
+    for method in ["two-step", "mathieu", "matched-z"] {
         let run = dir.path().join(format!("runs/reproduce/mnist/{method}/seed0-quick"));
         for file in ["run.json", "config.toml", "log.csv", "model.safetensors", "summary.json"] {
             assert!(run.join(file).exists(), "{method}: {file} missing");
@@ -123,7 +127,7 @@ fn reproduce_writes_a_results_folder_skips_finished_runs_and_shards_merge_to_the
     let summary = dir.path().join("runs/reproduce/mnist/mathieu/seed0-quick/summary.json");
     let written = std::fs::metadata(&summary).unwrap().modified().unwrap();
     let out = reproduce(dir.path(), &["--dataset", "all", "--embedding", "pca"]);
-    assert!(out.contains("0 run(s) trained, 2 skipped"), "{out}");
+    assert!(out.contains("0 run(s) trained, 3 skipped"), "{out}");
     assert!(out.contains("skipping norb") && out.contains("./norb"), "{out}");
     assert_eq!(std::fs::metadata(&summary).unwrap().modified().unwrap(), written);
 
@@ -199,7 +203,7 @@ fn two_sweeps_share_a_runs_folder_and_a_damaged_summary_is_probed_again() {
     first.wait().unwrap();
     assert!(second.status.success(), "{out}");
     assert!(out.contains(&format!("left to process {}", first.id())), "{out}");
-    assert!(out.contains("1 run(s) trained, 0 skipped (already finished), 1 left to other processes"), "{out}");
+    assert!(out.contains("2 run(s) trained, 0 skipped (already finished), 1 left to other processes"), "{out}");
 
     let summary = dir.path().join("runs/reproduce/mnist/mathieu/seed0-quick/summary.json");
     let text_before = std::fs::read_to_string(&summary).unwrap();

@@ -269,7 +269,7 @@ impl<'a> TwoStepTrainer<'a> {
 
 /// Offset of the seeds of the matched-Z terms' noise and of the adversary's
 /// re-initialisation, away from the batch order's.
-const RESET_SALT: u64 = 0x6d61_7463_6865_64;
+const RESET_SALT: u64 = 0x006d_6174_6368_6564; // "matched"
 
 /// The matched-Z terms of one step-2 epoch: the noise on Z (drawn from a
 /// generator of the seed and epoch, so a resumed run draws the same) and
