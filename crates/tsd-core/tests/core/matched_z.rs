@@ -3,13 +3,12 @@
 
 use tch::nn::{self, Module, OptimizerConfig};
 use tch::{Device, Kind, Tensor};
-use tsd_core::train;
 use tsd_core::two_step::matching::Matching;
-use tsd_core::{Disentangler, TwoStepConfig, TwoStepModel, TwoStepTrainer};
+use tsd_core::{Disentangler, TwoStepConfig, TwoStepModel};
 use tsd_data::Dataset;
 
-use crate::common::{data, run, values, Interrupted, CLASSES};
-use crate::two_step::{assert_same_weights, build, fit, small_config};
+use crate::common::{data, values, CLASSES};
+use crate::two_step::{assert_resume_matches, build, fit, small_config};
 
 fn matched_config(step1: usize, step2: usize, matching: Matching) -> TwoStepConfig {
     let mut c = small_config(step1, step2);
@@ -77,24 +76,9 @@ fn the_matching_terms_hide_the_label_from_a_fresh_probe_and_reconstruction_still
 
 #[test]
 fn a_run_with_noise_and_adversary_resets_resumes_to_the_same_weights() {
-    let splits = data();
     let matching = Matching { noise: 0.1, adversary_reset: 1, adversary_warmup: 1, ..Matching::preset() };
-    let config = matched_config(1, 3, matching);
-    let (d1, d2) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let mut whole = build(config.clone(), &splits);
-    let h_whole = fit(&mut whole, &splits, d1.path());
     // Step 1 and step-2 epoch 0; the resume starts with a reset.
-    let mut first = build(config.clone(), &splits);
-    let mut interrupted = Interrupted::new(TwoStepTrainer::new(&mut first, &splits.train, &splits.val), 2);
-    assert!(train::fit(&mut interrupted, &run(d2.path(), false)).is_err());
-    let mut again = build(config, &splits);
-    let mut trainer = TwoStepTrainer::new(&mut again, &splits.train, &splits.val);
-    let h_resumed = train::fit(&mut trainer, &run(d2.path(), true)).unwrap();
-    drop(trainer);
-    assert_same_weights(&whole, &again);
-    for key in ["mmd", "confusion", "adv_acc", "val_rec"] {
-        assert_eq!(values(&h_whole, "step2", key), values(&h_resumed, "step2", key), "{key}");
-    }
+    assert_resume_matches(&matched_config(1, 3, matching), 2, &["mmd", "confusion", "adv_acc", "val_rec"]);
 }
 
 #[test]

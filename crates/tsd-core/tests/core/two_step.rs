@@ -201,26 +201,32 @@ fn a_converged_step2_stops_at_the_end_of_a_schedule_cycle_and_a_resume_stops_the
     assert_same_weights(&model, &again);
 }
 
-#[test]
-fn a_run_resumed_inside_a_stretch_of_adversary_only_epochs_matches_an_uninterrupted_one() {
+/// Trains `config` whole, and again interrupted after `stop_after` epochs
+/// and resumed: both end with the same weights and the same step-2 `keys` in their logs.
+pub fn assert_resume_matches(config: &TwoStepConfig, stop_after: usize, keys: &[&str]) {
     let splits = data();
-    let mut config = converging_config();
-    (config.step2.epochs, config.step2.stop) = (5, Stop::Epochs);
     let (d1, d2) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let mut whole = build(config.clone(), &splits);
     let h_whole = fit(&mut whole, &splits, d1.path());
-    // Step 1's epoch and step-2 epoch 0; the resume starts in epoch 1 (adversary only, cached Z).
     let mut first = build(config.clone(), &splits);
-    let mut interrupted = Interrupted::new(TwoStepTrainer::new(&mut first, &splits.train, &splits.val), 2);
+    let mut interrupted = Interrupted::new(TwoStepTrainer::new(&mut first, &splits.train, &splits.val), stop_after);
     assert!(train::fit(&mut interrupted, &run(d2.path(), false)).is_err());
-    let mut again = build(config, &splits);
+    let mut again = build(config.clone(), &splits);
     let mut trainer = TwoStepTrainer::new(&mut again, &splits.train, &splits.val);
     let h_resumed = train::fit(&mut trainer, &run(d2.path(), true)).unwrap();
     drop(trainer);
     assert_same_weights(&whole, &again);
-    for key in ["adv_loss", "adv_acc", "val_rec", "val_adv_acc"] {
+    for key in keys {
         assert_eq!(values(&h_whole, "step2", key), values(&h_resumed, "step2", key), "{key}");
     }
+}
+
+#[test]
+fn a_run_resumed_inside_a_stretch_of_adversary_only_epochs_matches_an_uninterrupted_one() {
+    let mut config = converging_config();
+    (config.step2.epochs, config.step2.stop) = (5, Stop::Epochs);
+    // Step 1's epoch and step-2 epoch 0; the resume starts in epoch 1 (adversary only, cached Z).
+    assert_resume_matches(&config, 2, &["adv_loss", "adv_acc", "val_rec", "val_adv_acc"]);
 }
 
 #[test]

@@ -243,6 +243,12 @@ fn plot(path: &Path, points: &[ParetoPoint]) -> Result<()> {
         PathElement::new(vec![(t(i as f64), chance), (t(i as f64 + 0.5), chance)], BLACK.stroke_width(1))
     });
     drawing(chart.draw_series(dashes))?;
+    let chance_label = format!("chance {:.1}%", 100.0 * chance);
+    drawing(chart.draw_series(std::iter::once(Text::new(
+        chance_label,
+        (x_lo - pad * 0.9, chance + 0.01),
+        (FONT, 13),
+    ))))?;
     let mut methods: Vec<MethodId> = Vec::new();
     for p in points {
         if !methods.contains(&p.method) {
