@@ -9,7 +9,7 @@ fn help_lists_every_subcommand_and_each_subcommand_help_exits_0() {
     let dir = tempfile::tempdir().unwrap();
     // Reading the pages runs `tsd <cmd> --help` for every listed subcommand and asserts it succeeds.
     let help = HelpPages::read(dir.path());
-    let expected = ["codes", "config", "data", "merge", "probe", "reproduce", "train"];
+    let expected = ["codes", "config", "data", "merge", "pareto", "probe", "reproduce", "train"];
     assert_eq!(help.names().into_iter().collect::<Vec<_>>(), expected, "{}", help.top);
     for (name, options) in &help.commands {
         assert!(options.contains_key("--help"), "tsd {name} --help declares no --help: {options:?}");
