@@ -122,6 +122,17 @@ fn reproduce_writes_a_results_folder_skips_finished_runs_and_shards_merge_to_the
     }
     let rows = check_results(&dir.path().join("results"));
 
+    // The runs folder as one point of a sweep: `tsd pareto` tabulates and draws its three runs.
+    let out = tsd(dir.path(), &["pareto", "--runs", "runs", "--results", "pareto", "--device", "cpu"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let table = std::fs::read_to_string(dir.path().join("pareto/pareto.md")).unwrap();
+    for method in ["two-step", "mathieu", "matched-z"] {
+        assert!(table.contains(&format!("| reproduce | {method} | 0 |")), "{method} missing:\n{table}");
+    }
+    assert!(std::fs::metadata(dir.path().join("pareto/pareto.png")).unwrap().len() > 1000);
+    let empty = tsd(dir.path(), &["pareto", "--runs", "results", "--results", "pareto2", "--device", "cpu"]);
+    assert!(!empty.status.success() && text(&empty).contains("no finished run"), "{}", text(&empty));
+
     // Again, over every dataset: the finished runs are re-used, the datasets
     // that are not there are reported and left out.
     let summary = dir.path().join("runs/reproduce/mnist/mathieu/seed0-quick/summary.json");
