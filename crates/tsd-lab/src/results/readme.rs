@@ -81,9 +81,11 @@ fn provenance(input: &ResultsGroup) -> String {
     }
     md.push_str(
         "\nProbes: logistic regression (scikit-learn defaults), k-nearest neighbours (k = 5) and the MLP probe of \
-         Jha et al. (z→256→256→classes, BatchNorm, LeakyReLU 0.2, early-stopped on a slice of train), each fitted on \
-         train codes and scored on test codes; CIs are percentile bootstraps over test images (1,000 resamples). \
-         Chance is the share of the most frequent test label.\n\n",
+         Jha et al. (z→256→256→classes, BatchNorm, LeakyReLU 0.2, early-stopped on a slice of train), and in \
+         full-budget audits since 2026-12-07 a wide MLP (3 x 512, early-stopped with patience 10) and a random forest \
+         (50 trees of depth 14), each fitted on train codes and scored on test codes (a dash: the run was audited \
+         before that probe existed); CIs are percentile bootstraps over test images (1,000 resamples). Chance is the \
+         share of the most frequent test label.\n\n",
     );
     let unfinished = &input.provenance.unfinished;
     if !unfinished.is_empty() {
