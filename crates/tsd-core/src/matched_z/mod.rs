@@ -43,8 +43,8 @@ impl Method for MatchedZ {
     const NAME: &'static str = "matched-z";
     const TITLE: &'static str = "matched Z (ours)";
     const CITATION: &'static str =
-        "tsd: two-step step 1, then Z matched to one prior in every class (class-conditional MMD) and a confusion loss";
-    const CURVES_CAPTION: &'static str = "Training curves: step-1 classifier accuracy on S, then step-2 reconstruction loss (`rec`, `val_rec`), the class-conditional MMD^2 of Z to the prior (`mmd`) and the adversary's accuracy on Z (`adv_acc`, `val_adv_acc`; the adversary is re-initialised every few epochs); one line per seed.";
+        "tsd: two-step step 1, then Z matched across classes (class-conditional MMD), a confusion loss and a re-trained adversary";
+    const CURVES_CAPTION: &'static str = "Training curves: step-1 classifier accuracy on S, then step-2 reconstruction loss (`rec`, `val_rec`), the class-conditional MMD^2 of Z, each class against the others (`mmd`), and the adversary's accuracy on Z (`adv_acc`, `val_adv_acc`; the adversary is re-initialised and re-trained before every epoch); one line per seed.";
     const PRESETS: &'static [&'static str] = TwoStep::PRESETS;
 
     type Config = TwoStepConfig;
