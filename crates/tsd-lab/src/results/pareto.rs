@@ -257,13 +257,16 @@ fn plot(path: &Path, points: &[ParetoPoint]) -> Result<()> {
     }
     for (m, method) in methods.iter().enumerate() {
         let style = colour(m, methods.len());
-        let of: Vec<&ParetoPoint> = points.iter().filter(|p| p.method == *method).collect();
-        let series = drawing(chart.draw_series(of.iter().map(|p| {
+        let mut of: Vec<&ParetoPoint> = points.iter().filter(|p| p.method == *method).collect();
+        of.sort_by(|a, b| a.reconstruction_mse_pixels.total_cmp(&b.reconstruction_mse_pixels));
+        // Labels alternate above and below their points along the x axis, so that neighbours stay legible.
+        let series = drawing(chart.draw_series(of.iter().enumerate().map(|(i, p)| {
             let at = (p.reconstruction_mse_pixels, p.z_best.1);
             let size = if p.on_front { 7 } else { 5 };
+            let offset = if i % 2 == 0 { (8, -14) } else { (8, 4) };
             EmptyElement::at(at)
                 + Circle::new((0, 0), size, style.filled())
-                + Text::new(p.point.clone(), (8, -6), (FONT, 13))
+                + Text::new(p.point.clone(), offset, (FONT, 13))
         })))?;
         series.label(method.title()).legend(move |(x, y)| Circle::new((x + 8, y), 5, style.filled()));
     }
