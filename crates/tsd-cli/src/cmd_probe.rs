@@ -6,9 +6,9 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
 use clap::Args;
+use tsd_core::{Budget, DeviceChoice};
 use tsd_metrics::{
-    load_csv_split, load_npy_split, probe_codes, CodeSplit, ForestProbeParams, IndependenceOptions, MlpProbeParams,
-    ProbeConfig, ProbeOptions, RunsReport, WideMlpProbeParams,
+    load_csv_split, load_npy_split, probe_codes, CodeSplit, MlpProbeParams, ProbeConfig, ProbeOptions, RunsReport,
 };
 
 /// Arguments of `tsd probe`.
@@ -61,16 +61,14 @@ pub fn run(args: &ProbeArgs) -> Result<()> {
     if args.train.len() != args.test.len() {
         bail!("{} --train files but {} --test files: give one --test per --train", args.train.len(), args.test.len());
     }
-    let mut options = ProbeOptions::default();
-    if args.mlp || args.suite {
-        options = options.with_probe(ProbeConfig::Mlp(MlpProbeParams::default()));
-    }
-    if args.suite {
-        options = options
-            .with_probe(ProbeConfig::WideMlp(WideMlpProbeParams::default()))
-            .with_probe(ProbeConfig::Forest(ForestProbeParams::default()))
-            .independence(Some(IndependenceOptions::default()));
-    }
+    // The suite is what a full-budget audit of `tsd reproduce` runs, on the CPU.
+    let options = if args.suite {
+        tsd_lab::budget::probes(Budget::Full, DeviceChoice::Cpu.resolve()?)
+    } else if args.mlp {
+        ProbeOptions::default().with_probe(ProbeConfig::Mlp(MlpProbeParams::default()))
+    } else {
+        ProbeOptions::default()
+    };
     let mut reports = Vec::with_capacity(args.train.len());
     for run in 0..args.train.len() {
         let split = load(args, run)?;

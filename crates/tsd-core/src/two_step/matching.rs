@@ -61,12 +61,12 @@ impl Matching {
 }
 
 /// Sum of inverse multiquadric kernels `c / (c + |a - b|^2)` between the
-/// rows of `a` and of `b`, one per `c` in `widths`.
-fn imq_kernel(a: &Tensor, b: &Tensor, widths: &[f64]) -> Tensor {
+/// rows of `a` and of `b`, one per scalar tensor `c` in `widths`.
+fn imq_kernel(a: &Tensor, b: &Tensor, widths: &[Tensor]) -> Tensor {
     let sq = |t: &Tensor| t.square().sum_dim_intlist(1, true, Kind::Float);
     let dist = (sq(a) + sq(b).transpose(0, 1) - a.matmul(&b.transpose(0, 1)) * 2.0).clamp_min(0.0);
     let mut total = dist.zeros_like();
-    for &c in widths {
+    for c in widths {
         total += (&dist + c).reciprocal() * c;
     }
     total
@@ -84,11 +84,13 @@ fn imq_kernel(a: &Tensor, b: &Tensor, widths: &[f64]) -> Tensor {
 /// released encoders end in a ReLU, so Z cannot take a Gaussian's values.
 pub fn class_mmd(z: &Tensor, labels: &Tensor, n_classes: i64, scales: &[f64]) -> Tensor {
     let n = z.size()[0] as f64;
+    // Kept on the device (no host read in the training loop); the widths are
+    // formed in double precision, then rounded to the codes' precision.
     let spread = tch::no_grad(|| {
         let sq = z.square().sum(Kind::Float) * n - z.sum_dim_intlist(0, false, Kind::Float).square().sum(Kind::Float);
-        (sq * 2.0 / (n * (n - 1.0)).max(1.0)).double_value(&[]).max(1e-6)
+        (sq * 2.0 / (n * (n - 1.0)).max(1.0)).to_kind(Kind::Double).clamp_min(1e-6)
     });
-    let widths: Vec<f64> = scales.iter().map(|s| s * spread).collect();
+    let widths: Vec<Tensor> = scales.iter().map(|&s| (&spread * s).to_kind(Kind::Float)).collect();
     let k0 = widths.len() as f64; // the kernel of a code with itself
     let kernel = imq_kernel(z, z, &widths);
     let one_hot = labels.one_hot(n_classes).to_kind(Kind::Float);

@@ -46,20 +46,21 @@ impl TwoStepModel {
         let enc_z = Encoder::new(&(z_vs.root() / "enc_z"), net, &spec, c.nf, c.enc_hidden, c.z_dim, bn);
         let decoder = CodeDecoder::new(&(z_vs.root() / "decoder"), net, &spec, c.s_dim + c.z_dim, c.nf);
         let adv_vs = VarStore::new(device);
-        let adv = &c.step2.adversary.mlp;
-        let adversary = Mlp::new(&(adv_vs.root() / "adversary"), c.z_dim, adv.width, adv.depth, spec.n_classes, bn);
+        let adversary = Self::new_adversary(&adv_vs, c, &spec);
         TwoStepModel { config, spec, s_vs, enc_s, classifier, z_vs, enc_z, decoder, adv_vs, adversary }
+    }
+
+    /// The adversary of `config` on Z, built under `vs`.
+    fn new_adversary(vs: &VarStore, config: &TwoStepConfig, spec: &ModelSpec) -> Mlp {
+        let adv = &config.step2.adversary.mlp;
+        Mlp::new(&(vs.root() / "adversary"), config.z_dim, adv.width, adv.depth, spec.n_classes, config.bn_momentum)
     }
 
     /// Gives the adversary fresh weights and BatchNorm statistics, as a
     /// model of `config` with seed `seed` would start with.
     pub(super) fn reinit_adversary(&self, seed: u64) {
-        let c = &self.config;
-        let adv = &c.step2.adversary.mlp;
         let fresh = VarStore::new(self.device());
-        crate::common::tensors::seeded(seed, || {
-            Mlp::new(&(fresh.root() / "adversary"), c.z_dim, adv.width, adv.depth, self.spec.n_classes, c.bn_momentum)
-        });
+        crate::common::tensors::seeded(seed, || Self::new_adversary(&fresh, &self.config, &self.spec));
         let fresh = fresh.variables();
         tch::no_grad(|| {
             for (name, mut var) in self.adv_vs.variables() {

@@ -111,8 +111,7 @@ impl<'a> TwoStepTrainer<'a> {
         let c = &model.config;
         let opt_s = Optimizer::new(&model.s_vs, OptimizerKind::Adam, c.step1.lr, 0.9);
         let opt_z = Optimizer::new(&model.z_vs, OptimizerKind::Adam, c.step2.lr, c.step2.beta1);
-        let adv = &c.step2.adversary;
-        let opt_adv = Optimizer::new(&model.adv_vs, adv.optimizer, adv.lr, 0.9);
+        let opt_adv = adversary_optimizer(model);
         TwoStepTrainer { train, val, model, opt_s, opt_z, opt_adv, best_s: None, cache: Step2Cache::default() }
     }
 
@@ -149,8 +148,9 @@ impl<'a> TwoStepTrainer<'a> {
     }
 
     fn step2_epoch(&mut self, epoch: usize, ctx: &EpochContext) -> Result<Step2Figures> {
-        if self.model.config.step2.matching.as_ref().is_some_and(|t| t.resets_adversary(epoch)) {
-            self.reset_adversary(epoch, ctx)?;
+        let matching = self.model.config.step2.matching.as_ref();
+        if let Some(warmup) = matching.filter(|t| t.resets_adversary(epoch)).map(|t| t.adversary_warmup) {
+            self.reset_adversary(epoch, warmup, ctx)?;
         }
         let m = &*self.model;
         let c = &m.config.step2;
@@ -241,18 +241,16 @@ impl<'a> TwoStepTrainer<'a> {
     }
 
     /// Matched Z: a freshly initialised adversary (and optimiser state),
-    /// trained for [`Matching::adversary_warmup`] passes over the training
-    /// set's current codes before the epoch's encoder/decoder steps.
-    fn reset_adversary(&mut self, epoch: usize, ctx: &EpochContext) -> Result<()> {
+    /// trained for `warmup` passes ([`Matching::adversary_warmup`]) over the
+    /// training set's current codes before the epoch's encoder/decoder steps.
+    fn reset_adversary(&mut self, epoch: usize, warmup: usize, ctx: &EpochContext) -> Result<()> {
         let m = &*self.model;
-        let Some(terms) = m.config.step2.matching.as_ref() else { return Ok(()) };
-        m.reinit_adversary(m.config.seed.wrapping_add(RESET_SALT).wrapping_add(epoch as u64));
-        let adv = &m.config.step2.adversary;
-        self.opt_adv = Optimizer::new(&m.adv_vs, adv.optimizer, adv.lr, 0.9);
+        let seed = m.config.seed.wrapping_add(RESET_SALT);
+        m.reinit_adversary(seed.wrapping_add(epoch as u64));
+        self.opt_adv = adversary_optimizer(m);
         let z = self.cache.z_train.get_or_insert_with(|| m.enc_z.encode_all(&self.train.images)).shallow_clone();
         let mut guard = LossGuard::default();
-        for pass in 0..terms.adversary_warmup {
-            let seed = m.config.seed.wrapping_add(RESET_SALT);
+        for pass in 0..warmup {
             let order = self.train.shuffled_indices(m.config.batch_size, seed, epoch * 1000 + pass);
             for (b, idx) in order.iter().enumerate() {
                 let logits = m.adversary.forward_t(&z.index_select(0, idx), true);
@@ -265,6 +263,12 @@ impl<'a> TwoStepTrainer<'a> {
         }
         Ok(())
     }
+}
+
+/// The adversary's optimiser, as its config asks (a fresh state).
+fn adversary_optimizer(model: &TwoStepModel) -> Optimizer {
+    let adv = &model.config.step2.adversary;
+    Optimizer::new(&model.adv_vs, adv.optimizer, adv.lr, 0.9)
 }
 
 /// Offset of the seeds of the matched-Z terms' noise and of the adversary's
