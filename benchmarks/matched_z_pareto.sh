@@ -39,6 +39,10 @@ all_points=(
   "matched-no-reset matched-z step2.matching.adversary_reset=0"
   "matched-weak-adversary matched-z step2.adversary.optimizer=sgd step2.adversary.lr=0.01 step2.adversary.mlp.width=64 step2.matching.adversary_reset=5 step2.matching.adversary_warmup=1"
   "matched-with-adv matched-z step2.lambda_adv=1"
+  "matched-warmup10 matched-z step2.matching.adversary_warmup=10"
+  "matched-confusion10 matched-z step2.matching.confusion=10"
+  "matched-adv-steps3 matched-z step2.adversary.steps_per_batch=3"
+  "matched-noise matched-z step2.matching.noise=0.1"
 )
 wanted="${POINTS:-all}"
 for point in "${all_points[@]}"; do

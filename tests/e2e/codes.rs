@@ -54,6 +54,13 @@ fn codes_exports_s_and_z_of_a_trained_run_and_probe_reads_them_back() {
     for code in ["s", "z"] {
         let train_width = check_codes(&codes.join(format!("{code}_train.csv")), 600);
         assert_eq!(check_codes(&codes.join(format!("{code}_test.csv")), 400), train_width, "{code}");
+        // The validation hold-out (`--val-size 400`), for choosing settings without the test split.
+        assert_eq!(check_codes(&codes.join(format!("{code}_val.csv")), 400), train_width, "{code}");
+        assert_ne!(
+            std::fs::read(codes.join(format!("{code}_val.csv"))).unwrap(),
+            std::fs::read(codes.join(format!("{code}_test.csv"))).unwrap(),
+            "{code}: validation codes are the test codes"
+        );
         widths.push(train_width);
     }
 
@@ -87,7 +94,7 @@ fn codes_exports_s_and_z_of_a_trained_run_and_probe_reads_them_back() {
         &["codes", "--run", run.to_str().unwrap(), "--out", out_dir.to_str().unwrap(), "--device", "cpu"],
     );
     assert!(out.contains("exported"), "{out}");
-    for name in ["s_train.csv", "s_test.csv", "z_train.csv", "z_test.csv"] {
+    for name in ["s_train.csv", "s_test.csv", "s_val.csv", "z_train.csv", "z_test.csv", "z_val.csv"] {
         let (again, first) = (std::fs::read(out_dir.join(name)).unwrap(), std::fs::read(codes.join(name)).unwrap());
         assert!(again == first, "{name} differs between two exports of one run");
     }

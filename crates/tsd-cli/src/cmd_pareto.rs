@@ -20,11 +20,16 @@ pub struct ParetoArgs {
     /// auto, cpu or cuda: where the models load (to read their input scaling).
     #[arg(long, default_value = "cpu")]
     pub device: DeviceChoice,
+    /// Also probe each run's Z on its validation hold-out (full-budget probes
+    /// fitted on the train codes; cached in the run folder as
+    /// `validation-probes.json`): the column to choose settings by.
+    #[arg(long)]
+    pub validation: bool,
 }
 
 /// Runs `tsd pareto`.
 pub fn run(args: &ParetoArgs) -> Result<()> {
-    let points = pareto::points(&args.runs, args.device.resolve()?)?;
+    let points = pareto::points(&args.runs, args.device.resolve()?, args.validation)?;
     anyhow::ensure!(!points.is_empty(), "no finished run in any sub-folder of {}", args.runs.display());
     pareto::write(&args.results, &points)?;
     print!("{}", pareto::markdown(&points));

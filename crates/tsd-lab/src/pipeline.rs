@@ -29,6 +29,8 @@ pub const CONFIG_FILE: &str = "config.toml";
 pub const MODEL_FILE: &str = "model.safetensors";
 /// The run's figures.
 pub const SUMMARY_FILE: &str = "summary.json";
+/// Probes of Z scored on the validation hold-out ([`probe_validation`]), cached by `tsd pareto --validation`.
+pub const VALIDATION_FILE: &str = "validation-probes.json";
 
 /// Probes of one code (S or Z) of a model.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -222,8 +224,23 @@ pub fn audit_codes(
     Ok((s, z, z_sample))
 }
 
-/// The seed of the Z samples of split `part` (0 train, 1 test), shared by the
-/// audit and the export so that both draw the same samples.
+/// Label probes of Z fitted on the train codes and scored on the validation
+/// hold-out: the figure by which a method's settings are chosen, leaving the
+/// test split for the reported audit.
+pub fn probe_validation(model: &dyn Disentangler, splits: &Splits, probes: &ProbeOptions) -> Result<LeakageReport> {
+    if splits.val.is_empty() {
+        return Err(crate::error::LabError::Refused("the run's data has no validation hold-out".into()));
+    }
+    let batch = 500;
+    let train = encode_with_samples(model, &splits.train, batch, None)?;
+    let val = encode_with_samples(model, &splits.val, batch, None)?;
+    let train = LabelledCodes::new(train.z, splits.train.labels.clone())?;
+    let val = LabelledCodes::new(val.z, splits.val.labels.clone())?;
+    Ok(probe_codes(&train, &val, probes)?)
+}
+
+/// The seed of the Z samples of split `part` (0 train, 1 test, 2 validation),
+/// shared by the audit and the export so that both draw the same samples.
 fn part_seed(sample_seed: u64, part: usize) -> u64 {
     sample_seed.wrapping_add(part as u64)
 }
@@ -233,15 +250,18 @@ fn test_reconstruction_mse(model: &dyn Disentangler, data: &Dataset) -> f64 {
     reconstruction_mse(model, &TensorData::new(data, model.normalization(), model.device()), 500)
 }
 
-/// Writes the codes of the train and test sets as CSV (`d0,…,dK,label`):
-/// `s_train.csv`, `s_test.csv`, `z_train.csv`, `z_test.csv` in `dir`, and for a
-/// stochastic Z also one sample of it (`zsample_train.csv`, `zsample_test.csv`,
-/// drawn as the run's audit drew them from `sample_seed`), ready for `tsd probe`
-/// or any other tool. Returns the file names written.
+/// Writes the codes of the train, test and validation sets as CSV
+/// (`d0,…,dK,label`): `s_train.csv`, `s_test.csv`, `s_val.csv`, `z_train.csv`,
+/// `z_test.csv`, `z_val.csv` in `dir`, and for a stochastic Z also one sample
+/// of it (`zsample_train.csv`, …, drawn as the run's audit drew them from
+/// `sample_seed`), ready for `tsd probe` or any other tool. Probing train
+/// against `val` codes is how a method's settings are chosen without looking
+/// at the test split. Returns the file names written.
 pub fn export_codes(model: &dyn Disentangler, splits: &Splits, dir: &Path, sample_seed: u64) -> Result<Vec<String>> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let mut written = Vec::new();
-    for (i, (part, data)) in [("train", &splits.train), ("test", &splits.test)].into_iter().enumerate() {
+    let parts = [("train", &splits.train), ("test", &splits.test), ("val", &splits.val)];
+    for (i, (part, data)) in parts.into_iter().enumerate().filter(|(_, (_, data))| !data.is_empty()) {
         let codes = encode_with_samples(model, data, 500, Some(part_seed(sample_seed, i)))?;
         let all = [("s", Some(codes.s)), ("z", Some(codes.z)), ("zsample", codes.z_sample)];
         for (code, x) in all.into_iter().filter_map(|(code, x)| x.map(|x| (code, x))) {

@@ -130,6 +130,32 @@ fn reproduce_writes_a_results_folder_skips_finished_runs_and_shards_merge_to_the
         assert!(table.contains(&format!("| reproduce | {method} | 0 |")), "{method} missing:\n{table}");
     }
     assert!(std::fs::metadata(dir.path().join("pareto/pareto.png")).unwrap().len() > 1000);
+    assert!(!table.contains("validation"), "{table}");
+    // With validation probes: a column of them, measured once and cached in each run folder.
+    let args = ["pareto", "--runs", "runs", "--results", "pareto", "--device", "cpu", "--validation"];
+    let out = tsd(dir.path(), &args);
+    assert!(out.status.success(), "{}", text(&out));
+    let table = std::fs::read_to_string(dir.path().join("pareto/pareto.md")).unwrap();
+    let cached = dir.path().join("runs/reproduce/mnist/matched-z/seed0-quick/validation-probes.json");
+    let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&cached).unwrap()).unwrap();
+    let families: Vec<&str> =
+        report["probes"].as_array().unwrap().iter().filter_map(|p| p["family"].as_str()).collect();
+    assert_eq!(families, ["logistic", "knn", "mlp", "mlp-wide", "forest"], "{report:#}");
+    let (n_val, n_train) = (report["n_test"].as_u64().unwrap(), report["n_train"].as_u64().unwrap());
+    assert!(n_val > 0 && n_val < n_train, "{report:#}");
+    assert!(table.contains("best on Z (validation)") && table.matches("(validation)").count() >= 1, "{table}");
+    let cells = |line: &str| line.split('|').map(str::trim).map(String::from).collect::<Vec<_>>();
+    let column = cells(table.lines().find(|l| l.starts_with("| point")).unwrap())
+        .iter()
+        .position(|c| c == "best on Z (validation)")
+        .unwrap();
+    let row = cells(table.lines().find(|l| l.starts_with("| reproduce | matched-z |")).unwrap());
+    let best = report["probes"].as_array().unwrap().iter().map(|p| p["scores"]["accuracy"].as_f64().unwrap());
+    let best = best.fold(0.0, f64::max);
+    assert!(row[column].starts_with(&format!("{:.2}%", 100.0 * best)), "{row:?}: best {best}");
+    let written = std::fs::metadata(&cached).unwrap().modified().unwrap();
+    assert!(tsd(dir.path(), &args).status.success());
+    assert_eq!(std::fs::metadata(&cached).unwrap().modified().unwrap(), written, "validation probes re-measured");
     let empty = tsd(dir.path(), &["pareto", "--runs", "results", "--results", "pareto2", "--device", "cpu"]);
     assert!(!empty.status.success() && text(&empty).contains("no finished run"), "{}", text(&empty));
 

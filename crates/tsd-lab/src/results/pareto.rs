@@ -3,7 +3,9 @@
 //! reproduce` trained with its own `--set` overrides); every finished run
 //! in it gives its test reconstruction error and the best any fresh probe
 //! read from its Z. Written as a table (`pareto.md`, `pareto.csv`) and a
-//! figure (`pareto.png`), the points on the front marked.
+//! figure (`pareto.png`), the points on the front marked. With validation
+//! probes, each run's Z is also probed on its validation hold-out, the
+//! figure a sweep's settings are chosen by.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -11,14 +13,15 @@ use std::path::Path;
 use plotters::prelude::*;
 use serde::Serialize;
 use tch::Device;
-use tsd_core::MethodId;
+use tsd_core::{Budget, MethodId};
 use tsd_metrics::LeakageReport;
 
 use super::collect::{collect, RunRecord};
 use super::figures::{colour, drawing, register_font, FONT};
 use super::summary::pixel_scale;
+use crate::budget::probes;
 use crate::error::{Context, LabError, Result};
-use crate::pipeline::MODEL_FILE;
+use crate::pipeline::{probe_validation, MODEL_FILE, VALIDATION_FILE};
 
 /// One finished run of a sweep point.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -35,6 +38,9 @@ pub struct ParetoPoint {
     pub z_best: (String, f64),
     /// The same on one sample of Z, for a stochastic Z.
     pub z_sample_best: Option<(String, f64)>,
+    /// The highest accuracy of the full-budget probes on Z scored on the
+    /// validation hold-out, when asked for.
+    pub z_validation_best: Option<(String, f64)>,
     /// The highest test accuracy of any fresh probe on S.
     pub s_best: f64,
     /// Bonferroni p-value of the per-class two-sample tests of Z, when measured.
@@ -63,13 +69,32 @@ fn best_probe(report: &LeakageReport) -> (String, f64) {
         .fold((String::from("none"), f64::NAN), |best, p| if best.1.is_nan() || p.1 > best.1 { p } else { best })
 }
 
-fn point_of(point: &str, run: &RunRecord, device: Device) -> Result<ParetoPoint> {
+/// The validation probes of `run`'s Z: read from its [`VALIDATION_FILE`], or
+/// measured with the full-budget probes (no permutation tests) and written there.
+fn validation_report(run: &RunRecord, model: &dyn tsd_core::Disentangler, device: Device) -> Result<LeakageReport> {
+    let path = run.dir.join(VALIDATION_FILE);
+    if path.exists() {
+        let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+        return serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()));
+    }
+    eprintln!("validation probes of {}", run.dir.display());
+    let splits = run.manifest.data.load().with_context(|| format!("loading the data of {}", run.dir.display()))?;
+    let report = probe_validation(model, &splits, &probes(Budget::Full, device).independence(None))?;
+    tsd_core::common::checkpoint::write_atomic(&path, serde_json::to_string_pretty(&report)?.as_bytes())?;
+    Ok(report)
+}
+
+fn point_of(point: &str, run: &RunRecord, device: Device, validation: bool) -> Result<ParetoPoint> {
     let model = run
         .manifest
         .method
         .load_model(&run.dir.join(MODEL_FILE), device)
         .with_context(|| format!("loading the model of {}", run.dir.display()))?;
     let scale = pixel_scale(model.disentangler().normalization());
+    let z_validation_best = match validation {
+        true => Some(best_probe(&validation_report(run, model.disentangler(), device)?)),
+        false => None,
+    };
     let s = &run.summary;
     Ok(ParetoPoint {
         point: point.to_string(),
@@ -78,6 +103,7 @@ fn point_of(point: &str, run: &RunRecord, device: Device) -> Result<ParetoPoint>
         reconstruction_mse_pixels: s.test_reconstruction_mse * scale * scale,
         z_best: best_probe(&s.z.label),
         z_sample_best: s.z_sample.as_ref().map(|a| best_probe(&a.label)),
+        z_validation_best,
         s_best: best_probe(&s.s.label).1,
         z_independence_p: s.z.label.independence.as_ref().map(|t| t.p_value),
         chance: s.z.label.chance,
@@ -90,8 +116,9 @@ fn point_of(point: &str, run: &RunRecord, device: Device) -> Result<ParetoPoint>
 }
 
 /// Every finished run of every point under `sweep` (one sub-folder per
-/// point), in point order, with [`ParetoPoint::on_front`] set.
-pub fn points(sweep: &Path, device: Device) -> Result<Vec<ParetoPoint>> {
+/// point), in point order, with [`ParetoPoint::on_front`] set; with
+/// `validation`, each with its validation probes of Z.
+pub fn points(sweep: &Path, device: Device, validation: bool) -> Result<Vec<ParetoPoint>> {
     let mut folders: Vec<_> = std::fs::read_dir(sweep)
         .with_context(|| format!("reading {}", sweep.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -102,7 +129,7 @@ pub fn points(sweep: &Path, device: Device) -> Result<Vec<ParetoPoint>> {
     for folder in folders {
         let name = folder.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         for run in collect(&folder)?.finished {
-            out.push(point_of(&name, &run, device)?);
+            out.push(point_of(&name, &run, device, validation)?);
         }
     }
     mark_front(&mut out);
@@ -136,6 +163,8 @@ pub fn write(results: &Path, points: &[ParetoPoint]) -> Result<()> {
         "z_best_probe",
         "z_best_accuracy",
         "z_sample_best_accuracy",
+        "z_validation_best_probe",
+        "z_validation_best_accuracy",
         "s_best_accuracy",
         "z_independence_p",
         "chance",
@@ -155,6 +184,8 @@ pub fn write(results: &Path, points: &[ParetoPoint]) -> Result<()> {
             p.z_best.0.clone(),
             p.z_best.1.to_string(),
             opt(p.z_sample_best.as_ref().map(|b| b.1)),
+            p.z_validation_best.as_ref().map(|b| b.0.clone()).unwrap_or_default(),
+            opt(p.z_validation_best.as_ref().map(|b| b.1)),
             p.s_best.to_string(),
             opt(p.z_independence_p),
             p.chance.to_string(),
@@ -184,20 +215,34 @@ pub fn markdown(points: &[ParetoPoint]) -> String {
          stopped). Written by `tsd pareto` from the run folders; `pareto.png` draws it.\n",
         pct(points[0].chance)
     );
-    out.push_str("| point | method | seed | rec. MSE (px) | best probe on Z | Z sample | best on S | Z MMD test p | swaps follow S | epochs | stopped | images | front |\n");
-    out.push_str("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    let validation = points.iter().any(|p| p.z_validation_best.is_some());
+    if validation {
+        out.push_str(
+            "`best on Z (validation)`: the same probes fitted on the train codes and scored on the validation \
+             hold-out, the column to choose settings by (`tsd pareto --validation`).\n\n",
+        );
+    }
+    let (val_head, val_rule) = if validation { (" best on Z (validation) |", "---|") } else { ("", "") };
+    let _ = writeln!(out, "| point | method | seed | rec. MSE (px) | best probe on Z |{val_head} Z sample | best on S | Z MMD test p | swaps follow S | epochs | stopped | images | front |");
+    let _ = writeln!(out, "|---|---|---|---|---|{val_rule}---|---|---|---|---|---|---|---|");
     let mut order: Vec<&ParetoPoint> = points.iter().collect();
     order.sort_by(|a, b| a.reconstruction_mse_pixels.total_cmp(&b.reconstruction_mse_pixels));
     for p in order {
+        let val_cell = match (&p.z_validation_best, validation) {
+            (Some((probe, acc)), _) => format!(" {} ({probe}) |", pct(*acc)),
+            (None, true) => " - |".into(),
+            (None, false) => String::new(),
+        };
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {:.5} | {} ({}) | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {:.5} | {} ({}) |{} {} | {} | {} | {} | {} | {} | {} | {} |",
             p.point,
             p.method.name(),
             p.seed,
             p.reconstruction_mse_pixels,
             pct(p.z_best.1),
             p.z_best.0,
+            val_cell,
             p.z_sample_best.as_ref().map(|b| pct(b.1)).unwrap_or_else(|| "-".into()),
             pct(p.s_best),
             p.z_independence_p.map(|v| format!("{v:.3}")).unwrap_or_else(|| "-".into()),
@@ -294,6 +339,7 @@ mod tests {
             reconstruction_mse_pixels: rec,
             z_best: ("mlp".into(), leak),
             z_sample_best: None,
+            z_validation_best: None,
             s_best: 0.99,
             z_independence_p: None,
             chance: 0.11,
@@ -320,6 +366,15 @@ mod tests {
         mark_front(&mut points);
         let md = markdown(&points);
         assert!(md.find("| better |").unwrap() < md.find("| worse |").unwrap(), "{md}");
+        assert!(!md.contains("validation"), "no validation column without validation probes: {md}");
+        points[1].z_validation_best = Some(("forest".into(), 0.3));
+        let md = markdown(&points);
+        let header = md.lines().find(|l| l.starts_with("| point")).unwrap();
+        let better = md.lines().find(|l| l.starts_with("| better")).unwrap();
+        let worse = md.lines().find(|l| l.starts_with("| worse")).unwrap();
+        assert!(header.contains("best on Z (validation)") && better.contains("| 30.00% (forest) |"), "{md}");
+        assert!(worse.contains("| 20.00% (mlp) | - |"), "{md}");
+        assert_eq!(header.matches('|').count(), better.matches('|').count(), "{md}");
         let dir = tempfile::tempdir().unwrap();
         write(dir.path(), &points).unwrap();
         for file in ["pareto.md", "pareto.csv", "pareto.png"] {
