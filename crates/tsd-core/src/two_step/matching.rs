@@ -47,7 +47,7 @@ impl Matching {
         Matching {
             mmd: 10.0,
             kernel_scales: vec![0.05, 0.2, 1.0, 5.0],
-            confusion: 1.0,
+            confusion: 10.0,
             noise: 0.0,
             adversary_reset: 1,
             adversary_warmup: 3,

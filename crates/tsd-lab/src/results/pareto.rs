@@ -302,18 +302,19 @@ fn plot(path: &Path, points: &[ParetoPoint]) -> Result<()> {
     }
     for (m, method) in methods.iter().enumerate() {
         let style = colour(m, methods.len());
-        let mut of: Vec<&ParetoPoint> = points.iter().filter(|p| p.method == *method).collect();
-        of.sort_by(|a, b| a.reconstruction_mse_pixels.total_cmp(&b.reconstruction_mse_pixels));
-        // Labels alternate above and below their points along the x axis, so that neighbours stay legible.
-        let series = drawing(chart.draw_series(of.iter().enumerate().map(|(i, p)| {
-            let at = (p.reconstruction_mse_pixels, p.z_best.1);
+        let series = drawing(chart.draw_series(points.iter().filter(|p| p.method == *method).map(|p| {
             let size = if p.on_front { 7 } else { 5 };
-            let offset = if i % 2 == 0 { (8, -14) } else { (8, 4) };
-            EmptyElement::at(at)
-                + Circle::new((0, 0), size, style.filled())
-                + Text::new(p.point.clone(), offset, (FONT, 13))
+            Circle::new((p.reconstruction_mse_pixels, p.z_best.1), size, style.filled())
         })))?;
         series.label(method.title()).legend(move |(x, y)| Circle::new((x + 8, y), 5, style.filled()));
+    }
+    let anchors: Vec<(i32, i32)> =
+        points.iter().map(|p| chart.backend_coord(&(p.reconstruction_mse_pixels, p.z_best.1))).collect();
+    let font = (FONT, 13).into_font();
+    let sizes = points.iter().map(|p| drawing(root.estimate_text_size(&p.point, &font.clone().into())));
+    let sizes: Vec<(u32, u32)> = sizes.collect::<Result<_>>()?;
+    for (p, at) in points.iter().zip(place_labels(&anchors, &sizes)) {
+        drawing(root.draw(&Text::new(p.point.clone(), at, font.clone())))?;
     }
     drawing(
         chart
@@ -325,6 +326,35 @@ fn plot(path: &Path, points: &[ParetoPoint]) -> Result<()> {
             .draw(),
     )?;
     drawing(root.present())
+}
+
+/// Top-left corners of the labels of the points at pixel `anchors`, of
+/// pixel `sizes`: each label takes the first place beside its point (right,
+/// then left; level, then further up or down) that overlaps neither a label
+/// already placed nor another point, so that neighbours stay legible.
+fn place_labels(anchors: &[(i32, i32)], sizes: &[(u32, u32)]) -> Vec<(i32, i32)> {
+    type Box = (i32, i32, i32, i32);
+    let overlaps = |a: Box, b: Box| a.0 < b.2 && b.0 < a.2 && a.1 < b.3 && b.1 < a.3;
+    let markers: Vec<Box> = anchors.iter().map(|&(x, y)| (x - 7, y - 7, x + 7, y + 7)).collect();
+    let mut placed: Vec<Box> = Vec::new();
+    let mut order: Vec<usize> = (0..anchors.len()).collect();
+    order.sort_by_key(|&i| anchors[i]);
+    let mut out = vec![(0, 0); anchors.len()];
+    for i in order {
+        let ((x, y), (w, h)) = (anchors[i], (sizes[i].0 as i32, sizes[i].1 as i32));
+        let boxes = [-h / 2, 4, -h - 4, 4 + h, -2 * h - 4, 4 + 2 * h]
+            .into_iter()
+            .flat_map(|dy| [x + 9, x - 9 - w].map(|left| (left, y + dy, left + w, y + dy + h)));
+        let free = |b: &Box| {
+            !placed.iter().any(|&p| overlaps(*b, p))
+                && !markers.iter().enumerate().any(|(j, &m)| j != i && overlaps(*b, m))
+        };
+        let candidates: Vec<Box> = boxes.collect();
+        let chosen = candidates.iter().copied().find(free).unwrap_or(candidates[0]);
+        placed.push(chosen);
+        out[i] = (chosen.0, chosen.1);
+    }
+    out
 }
 
 #[cfg(test)]
@@ -358,6 +388,25 @@ mod tests {
         mark_front(&mut points);
         let front: Vec<&str> = points.iter().filter(|p| p.on_front).map(|p| p.point.as_str()).collect();
         assert_eq!(front, ["a", "b", "d"], "c is beaten by b; equal points both stay");
+    }
+
+    #[test]
+    fn labels_of_neighbouring_points_do_not_overlap() {
+        // Three points a few pixels apart, as two runs of nearly equal scores are drawn.
+        let anchors = [(300, 200), (304, 201), (310, 199), (600, 400)];
+        let sizes = [(120, 14), (140, 14), (100, 14), (80, 14)];
+        let at = place_labels(&anchors, &sizes);
+        let boxes: Vec<(i32, i32, i32, i32)> =
+            at.iter().zip(sizes).map(|(&(x, y), (w, h))| (x, y, x + w as i32, y + h as i32)).collect();
+        for i in 0..boxes.len() {
+            for j in i + 1..boxes.len() {
+                let (a, b) = (boxes[i], boxes[j]);
+                assert!(!(a.0 < b.2 && b.0 < a.2 && a.1 < b.3 && b.1 < a.3), "labels {i} and {j} overlap: {boxes:?}");
+            }
+            let (x, y) = anchors[i];
+            assert!((boxes[i].0 - x).abs() < 200 && (boxes[i].1 - y).abs() < 60, "label {i} far from its point");
+        }
+        assert_eq!(at[3], (609, 393), "a lone point's label sits level, to its right");
     }
 
     #[test]
