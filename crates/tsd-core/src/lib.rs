@@ -46,7 +46,7 @@ pub use error::{CoreError, Result};
 pub use mathieu::{BatchOrder, Mathieu, MathieuConfig, MathieuModel, MathieuTrainer};
 pub use method::{Budget, Code, Method, MethodConfig, MethodId, Model, OwnScore, Series};
 pub use model::{
-    encode_dataset, encode_tensor, encode_with_samples, reconstruction_mse, Codes, DatasetCodes, Disentangler,
-    ModelSpec,
+    encode_dataset, encode_tensor, encode_with_samples, reconstruction_mse, reconstruction_mse_mean_z, Codes,
+    DatasetCodes, Disentangler, ModelSpec,
 };
 pub use two_step::{TwoStep, TwoStepConfig, TwoStepEval, TwoStepModel, TwoStepTrainer};

@@ -186,10 +186,38 @@ fn encode_batches(
 /// Mean squared reconstruction error of `model` over `data`, per pixel, in the
 /// model's input scaling (evaluation mode, `batch` images at a time).
 pub fn reconstruction_mse(model: &dyn Disentangler, data: &TensorData, batch: usize) -> f64 {
+    reconstruction_mse_with(model, data, batch, Tensor::shallow_clone)
+}
+
+/// [`reconstruction_mse`] with every image's Z replaced by the mean Z of
+/// `data`: what the reconstruction is without what Z says about each image.
+/// Equal to [`reconstruction_mse`] when the decoder ignores Z (or Z is
+/// constant); the gap is the part of each image Z carries.
+pub fn reconstruction_mse_mean_z(model: &dyn Disentangler, data: &TensorData, batch: usize) -> f64 {
+    let mut sum: Option<Tensor> = None;
+    for (x, _) in data.ordered_batches(batch) {
+        let z = model.encode(&x).z.to_kind(Kind::Double).sum_dim_intlist(0, true, Kind::Double);
+        sum = Some(match sum {
+            Some(total) => total + z,
+            None => z,
+        });
+    }
+    let Some(sum) = sum else { return 0.0 };
+    let mean = sum / data.len() as f64;
+    reconstruction_mse_with(model, data, batch, |z| mean.to_kind(z.kind()).expand_as(z))
+}
+
+/// Mean squared error of `Dec(S(x), z_of(Z(x)))` against `x` over `data`.
+fn reconstruction_mse_with(
+    model: &dyn Disentangler,
+    data: &TensorData,
+    batch: usize,
+    z_of: impl Fn(&Tensor) -> Tensor,
+) -> f64 {
     let mut total = 0.0;
     for (x, _) in data.ordered_batches(batch) {
         let codes = model.encode(&x);
-        let rec = model.decode(&codes.s, &codes.z);
+        let rec = model.decode(&codes.s, &z_of(&codes.z));
         total += rec.mse_loss(&x, tch::Reduction::Mean).double_value(&[]) * x.size()[0] as f64;
     }
     total / data.len().max(1) as f64

@@ -70,6 +70,15 @@ fn check_results(results: &Path) -> Vec<TableRow> {
                 assert!(acc.len() == 1 && (0.0..=1.0).contains(&acc[0]), "{method} {code} {probe}: {acc:?}");
             }
         }
+        // Reconstruction with Z and with every image's Z replaced by the mean Z.
+        let run_figure = |metric: &str| {
+            let of = rows.iter().filter(|r| r.method == method && r.kind == RowKind::Run && r.metric == metric);
+            let values: Vec<f64> = of.map(|r| r.value).collect();
+            assert_eq!(values.len(), 1, "{method} {metric}");
+            values[0]
+        };
+        let (rec, mean_z) = (run_figure("reconstruction_mse_pixels"), run_figure("reconstruction_mse_mean_z_pixels"));
+        assert!(rec > 0.0 && mean_z > 0.0 && mean_z < 1.0, "{method}: {rec} with Z, {mean_z} with its mean");
         let config = std::fs::read_to_string(mnist.join(format!("configs/{method}.toml"))).unwrap();
         let config: toml::Table = config.parse().unwrap();
         assert_eq!((config["seed"].as_integer(), config["nf"].as_integer()), (Some(0), Some(8)), "{method}");
@@ -98,6 +107,7 @@ fn check_results(results: &Path) -> Vec<TableRow> {
         "| two-step | Z |",
         "| mathieu | S |",
         "| matched-z | Z |",
+        "rec. MSE with mean Z, [0,1] pixels",
         "figures/swap-mathieu.png",
     ] {
         assert!(page.contains(needle), "table.md lacks {needle:?}:\n{page}");

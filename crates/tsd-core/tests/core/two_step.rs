@@ -6,8 +6,8 @@ use tch::{Device, Tensor};
 use tsd_core::train::{self, History, Stop};
 use tsd_core::two_step::Schedule;
 use tsd_core::{
-    Budget, ConfigFile, CoreError, Disentangler, Method, ModelSpec, SavedModel, TwoStep, TwoStepConfig, TwoStepModel,
-    TwoStepTrainer,
+    reconstruction_mse, reconstruction_mse_mean_z, Budget, ConfigFile, CoreError, Disentangler, Method, ModelSpec,
+    SavedModel, TensorData, TwoStep, TwoStepConfig, TwoStepModel, TwoStepTrainer,
 };
 use tsd_data::Splits;
 
@@ -278,4 +278,21 @@ fn any_config_field_can_be_overridden_and_bad_overrides_are_errors() {
     assert_eq!(c.step2.schedule, Schedule::EveryBatch);
     assert!(c.set("step2.no_such_field", "1").is_err());
     assert!(c.set("step1.epochs", "many").is_err());
+}
+
+#[test]
+fn z_carries_part_of_the_reconstruction_that_its_mean_does_not() {
+    let splits = data();
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = small_config(2, 6);
+    config.step2.lambda_adv = 0.0;
+    let mut model = build(config, &splits);
+    fit(&mut model, &splits, dir.path());
+    let test = TensorData::new(&splits.test, model.normalization(), Device::Cpu);
+    let (rec, mean_z) = (reconstruction_mse(&model, &test, 64), reconstruction_mse_mean_z(&model, &test, 64));
+    assert!(mean_z > rec * 1.05, "Z's mean reconstructs as well as Z: {mean_z} against {rec}");
+    // One image: its mean Z is its Z.
+    let one = TensorData::new(&splits.test.select(&[3]), model.normalization(), Device::Cpu);
+    let (rec, mean_z) = (reconstruction_mse(&model, &one, 64), reconstruction_mse_mean_z(&model, &one, 64));
+    assert!((rec - mean_z).abs() <= 1e-6 * rec.max(1e-12), "{rec} against {mean_z}");
 }

@@ -9,13 +9,13 @@ use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use tsd_core::method::TrainedModel;
-use tsd_core::{encode_dataset, MethodId};
+use tsd_core::{encode_dataset, reconstruction_mse_mean_z, MethodId, TensorData};
 use tsd_data::{Dataset, DatasetKind};
 
 use super::collect::RunRecord;
 use super::figures::embedding::Projection;
 use super::figures::{curves, embedding, swap};
-use super::summary::{DatasetSummary, Figure, RunResult};
+use super::summary::{pixel_scale, DatasetSummary, Figure, RunResult};
 use super::MergeOptions;
 use crate::pipeline::MODEL_FILE;
 use crate::setup::DataRequest;
@@ -36,6 +36,7 @@ pub fn build(dir: &Path, runs: &[&RunRecord], options: &MergeOptions) -> Result<
         std::fs::create_dir_all(&path).with_context(|| format!("creating {}", path.display()))?;
     }
     let mut results = Vec::new();
+    let mut data = TestData::default();
     // The first run of each method draws the figures: keep only its model.
     let mut models: Vec<Option<TrainedModel>> = Vec::new();
     for (i, run) in runs.iter().enumerate() {
@@ -44,7 +45,14 @@ pub fn build(dir: &Path, runs: &[&RunRecord], options: &MergeOptions) -> Result<
             .method
             .load_model(&run.dir.join(MODEL_FILE), options.device)
             .with_context(|| format!("loading the model of {}", run.dir.display()))?;
-        results.push(RunResult::of(run, Some(model.disentangler().normalization())));
+        let normalization = model.disentangler().normalization();
+        let mut result = RunResult::of(run, Some(normalization));
+        if let Ok(test) = data.get(&run.manifest.data, options) {
+            let test = TensorData::new(test, normalization, model.disentangler().device());
+            let mean_z = reconstruction_mse_mean_z(model.disentangler(), &test, 500);
+            result.figures.reconstruction_mse_mean_z_pixels = Some(mean_z * pixel_scale(normalization).powi(2));
+        }
+        results.push(result);
         copy_log(run, dir)?;
         let first_of_method = runs[..i].iter().all(|r| r.manifest.method != run.manifest.method);
         models.push(first_of_method.then_some(model));
@@ -59,7 +67,6 @@ pub fn build(dir: &Path, runs: &[&RunRecord], options: &MergeOptions) -> Result<
         figures: Vec::new(),
         warnings: Vec::new(),
     };
-    let mut data = TestData::default();
     for method in summary.methods() {
         let first = runs.iter().position(|r| r.manifest.method == method).unwrap_or(0);
         let of_method: Vec<&RunRecord> = runs.iter().copied().filter(|r| r.manifest.method == method).collect();

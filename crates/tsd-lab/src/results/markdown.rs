@@ -104,6 +104,7 @@ pub fn run_table(summary: &DatasetSummary) -> String {
         row.extend(own.iter().map(|(network, code)| Cell::of(&summary.own_scores(method, network, *code)).percent()));
         row.extend([
             values(&|r| r.figures.reconstruction_mse_pixels).format(1.0, 5),
+            values(&|r| r.figures.reconstruction_mse_mean_z_pixels).format(1.0, 5),
             values(&|r| Some(r.figures.reconstruction_mse)).format(1.0, 4),
             values(&|r| r.figures.swaps_follow.map(|f| f.0)).percent(),
             values(&|r| r.figures.swaps_follow.map(|f| f.1)).percent(),
@@ -129,6 +130,7 @@ pub fn run_table(summary: &DatasetSummary) -> String {
     header.extend(own_titles.iter().map(String::as_str));
     header.extend([
         "rec. MSE, [0,1] pixels",
+        "rec. MSE with mean Z, [0,1] pixels",
         "rec. MSE, model scale",
         "swaps read as S's label %",
         "swaps read as Z's label %",

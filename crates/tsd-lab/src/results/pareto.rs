@@ -13,7 +13,8 @@ use std::path::Path;
 use plotters::prelude::*;
 use serde::Serialize;
 use tch::Device;
-use tsd_core::{Budget, MethodId};
+use tsd_core::{reconstruction_mse_mean_z, Budget, MethodId, TensorData};
+use tsd_data::Splits;
 use tsd_metrics::LeakageReport;
 
 use super::collect::{collect, RunRecord};
@@ -34,6 +35,9 @@ pub struct ParetoPoint {
     pub seed: u64,
     /// Test reconstruction MSE in `[0, 1]` pixel units.
     pub reconstruction_mse_pixels: f64,
+    /// The same with every image's Z replaced by the test set's mean Z: the
+    /// gap is what Z carries of each image.
+    pub reconstruction_mse_mean_z_pixels: f64,
     /// The highest test accuracy of any fresh probe on Z, and that probe.
     pub z_best: (String, f64),
     /// The same on one sample of Z, for a stochastic Z.
@@ -71,15 +75,19 @@ fn best_probe(report: &LeakageReport) -> (String, f64) {
 
 /// The validation probes of `run`'s Z: read from its [`VALIDATION_FILE`], or
 /// measured with the full-budget probes (no permutation tests) and written there.
-fn validation_report(run: &RunRecord, model: &dyn tsd_core::Disentangler, device: Device) -> Result<LeakageReport> {
+fn validation_report(
+    run: &RunRecord,
+    model: &dyn tsd_core::Disentangler,
+    splits: &Splits,
+    device: Device,
+) -> Result<LeakageReport> {
     let path = run.dir.join(VALIDATION_FILE);
     if path.exists() {
         let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
         return serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()));
     }
     eprintln!("validation probes of {}", run.dir.display());
-    let splits = run.manifest.data.load().with_context(|| format!("loading the data of {}", run.dir.display()))?;
-    let report = probe_validation(model, &splits, &probes(Budget::Full, device).independence(None))?;
+    let report = probe_validation(model, splits, &probes(Budget::Full, device).independence(None))?;
     tsd_core::common::checkpoint::write_atomic(&path, serde_json::to_string_pretty(&report)?.as_bytes())?;
     Ok(report)
 }
@@ -90,17 +98,21 @@ fn point_of(point: &str, run: &RunRecord, device: Device, validation: bool) -> R
         .method
         .load_model(&run.dir.join(MODEL_FILE), device)
         .with_context(|| format!("loading the model of {}", run.dir.display()))?;
-    let scale = pixel_scale(model.disentangler().normalization());
+    let (model, normalization) = (model.disentangler(), model.disentangler().normalization());
+    let scale = pixel_scale(normalization);
+    let splits = run.manifest.data.load().with_context(|| format!("loading the data of {}", run.dir.display()))?;
     let z_validation_best = match validation {
-        true => Some(best_probe(&validation_report(run, model.disentangler(), device)?)),
+        true => Some(best_probe(&validation_report(run, model, &splits, device)?)),
         false => None,
     };
+    let test = TensorData::new(&splits.test, normalization, device);
     let s = &run.summary;
     Ok(ParetoPoint {
         point: point.to_string(),
         method: run.manifest.method,
         seed: run.manifest.seed,
         reconstruction_mse_pixels: s.test_reconstruction_mse * scale * scale,
+        reconstruction_mse_mean_z_pixels: reconstruction_mse_mean_z(model, &test, 500) * scale * scale,
         z_best: best_probe(&s.z.label),
         z_sample_best: s.z_sample.as_ref().map(|a| best_probe(&a.label)),
         z_validation_best,
@@ -160,6 +172,7 @@ pub fn write(results: &Path, points: &[ParetoPoint]) -> Result<()> {
         "method",
         "seed",
         "reconstruction_mse_pixels",
+        "reconstruction_mse_mean_z_pixels",
         "z_best_probe",
         "z_best_accuracy",
         "z_sample_best_accuracy",
@@ -181,6 +194,7 @@ pub fn write(results: &Path, points: &[ParetoPoint]) -> Result<()> {
             p.method.name().to_string(),
             p.seed.to_string(),
             p.reconstruction_mse_pixels.to_string(),
+            p.reconstruction_mse_mean_z_pixels.to_string(),
             p.z_best.0.clone(),
             p.z_best.1.to_string(),
             opt(p.z_sample_best.as_ref().map(|b| b.1)),
@@ -208,8 +222,9 @@ pub fn markdown(points: &[ParetoPoint]) -> String {
     let mut out = String::from("# Leakage against reconstruction\n\n");
     let _ = writeln!(
         out,
-        "Each row is one run: its test reconstruction MSE in [0, 1] pixels and the highest test accuracy any fresh \
-         probe of the run's audit reached on Z (chance {}). `front`: no other run has both a lower error and a \
+        "Each row is one run: its test reconstruction MSE in [0, 1] pixels (`with mean Z`: with every image's Z \
+         replaced by the test set's mean Z; the gap is what Z carries of each image) and the highest test accuracy \
+         any fresh probe of the run's audit reached on Z (chance {}). `front`: no other run has both a lower error and a \
          lower leakage. `Z MMD test p`: Bonferroni p-value of the per-class two-sample tests of Z (below \
          0.05: some class's codes differ from the others'). Each row's budget is in its columns (epochs over both steps, training images, how it \
          stopped). Written by `tsd pareto` from the run folders; `pareto.png` draws it.\n",
@@ -223,8 +238,8 @@ pub fn markdown(points: &[ParetoPoint]) -> String {
         );
     }
     let (val_head, val_rule) = if validation { (" best on Z (validation) |", "---|") } else { ("", "") };
-    let _ = writeln!(out, "| point | method | seed | rec. MSE (px) | best probe on Z |{val_head} Z sample | best on S | Z MMD test p | swaps follow S | epochs | stopped | images | front |");
-    let _ = writeln!(out, "|---|---|---|---|---|{val_rule}---|---|---|---|---|---|---|---|");
+    let _ = writeln!(out, "| point | method | seed | rec. MSE (px) | with mean Z | best probe on Z |{val_head} Z sample | best on S | Z MMD test p | swaps follow S | epochs | stopped | images | front |");
+    let _ = writeln!(out, "|---|---|---|---|---|---|{val_rule}---|---|---|---|---|---|---|---|");
     let mut order: Vec<&ParetoPoint> = points.iter().collect();
     order.sort_by(|a, b| a.reconstruction_mse_pixels.total_cmp(&b.reconstruction_mse_pixels));
     for p in order {
@@ -235,11 +250,12 @@ pub fn markdown(points: &[ParetoPoint]) -> String {
         };
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {:.5} | {} ({}) |{} {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {:.5} | {:.5} | {} ({}) |{} {} | {} | {} | {} | {} | {} | {} | {} |",
             p.point,
             p.method.name(),
             p.seed,
             p.reconstruction_mse_pixels,
+            p.reconstruction_mse_mean_z_pixels,
             pct(p.z_best.1),
             p.z_best.0,
             val_cell,
@@ -367,6 +383,7 @@ mod tests {
             method: "two-step".parse().unwrap(),
             seed: 0,
             reconstruction_mse_pixels: rec,
+            reconstruction_mse_mean_z_pixels: 2.0 * rec,
             z_best: ("mlp".into(), leak),
             z_sample_best: None,
             z_validation_best: None,

@@ -41,6 +41,11 @@ pub struct RunFigures {
     pub reconstruction_mse: f64,
     /// The same in `[0, 1]` pixel units (when the model's normalisation is known).
     pub reconstruction_mse_pixels: Option<f64>,
+    /// Test reconstruction MSE in `[0, 1]` pixels with every image's Z
+    /// replaced by the test set's mean Z ([`tsd_core::reconstruction_mse_mean_z`]):
+    /// the gap to [`RunFigures::reconstruction_mse_pixels`] is what Z carries
+    /// of each image. Measured when the results are built and the test data loads.
+    pub reconstruction_mse_mean_z_pixels: Option<f64>,
     /// Epochs trained over all phases.
     pub epochs: usize,
     /// How training ended.
@@ -95,6 +100,7 @@ impl RunResult {
             figures: RunFigures {
                 reconstruction_mse: s.test_reconstruction_mse,
                 reconstruction_mse_pixels: normalization.map(|n| s.test_reconstruction_mse * pixel_scale(n).powi(2)),
+                reconstruction_mse_mean_z_pixels: None,
                 epochs: s.epochs,
                 stopped: s.stopped,
                 wall_seconds: s.wall_seconds,

@@ -104,6 +104,9 @@ fn run_rows(summary: &DatasetSummary, run: &RunResult) -> Vec<TableRow> {
     if let Some(pixels) = f.reconstruction_mse_pixels {
         figures.push(("reconstruction_mse_pixels", pixels));
     }
+    if let Some(pixels) = f.reconstruction_mse_mean_z_pixels {
+        figures.push(("reconstruction_mse_mean_z_pixels", pixels));
+    }
     if let Some((s, z)) = f.swaps_follow {
         figures.extend([("swaps_follow_s", s), ("swaps_follow_z", z)]);
     }
