@@ -9,13 +9,13 @@ use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use tsd_core::method::TrainedModel;
-use tsd_core::{encode_dataset, reconstruction_mse_mean_z, MethodId, TensorData};
+use tsd_core::{encode_dataset, MethodId};
 use tsd_data::{Dataset, DatasetKind};
 
 use super::collect::RunRecord;
 use super::figures::embedding::Projection;
 use super::figures::{curves, embedding, swap};
-use super::summary::{pixel_scale, DatasetSummary, Figure, RunResult};
+use super::summary::{mean_z_reconstruction_pixels, DatasetSummary, Figure, RunResult};
 use super::MergeOptions;
 use crate::pipeline::MODEL_FILE;
 use crate::setup::DataRequest;
@@ -45,12 +45,10 @@ pub fn build(dir: &Path, runs: &[&RunRecord], options: &MergeOptions) -> Result<
             .method
             .load_model(&run.dir.join(MODEL_FILE), options.device)
             .with_context(|| format!("loading the model of {}", run.dir.display()))?;
-        let normalization = model.disentangler().normalization();
-        let mut result = RunResult::of(run, Some(normalization));
+        let mut result = RunResult::of(run, Some(model.disentangler().normalization()));
         if let Ok(test) = data.get(&run.manifest.data, options) {
-            let test = TensorData::new(test, normalization, model.disentangler().device());
-            let mean_z = reconstruction_mse_mean_z(model.disentangler(), &test, 500);
-            result.figures.reconstruction_mse_mean_z_pixels = Some(mean_z * pixel_scale(normalization).powi(2));
+            result.figures.reconstruction_mse_mean_z_pixels =
+                Some(mean_z_reconstruction_pixels(model.disentangler(), test));
         }
         results.push(result);
         copy_log(run, dir)?;

@@ -13,13 +13,13 @@ use std::path::Path;
 use plotters::prelude::*;
 use serde::Serialize;
 use tch::Device;
-use tsd_core::{reconstruction_mse_mean_z, Budget, MethodId, TensorData};
+use tsd_core::{Budget, MethodId};
 use tsd_data::Splits;
 use tsd_metrics::LeakageReport;
 
 use super::collect::{collect, RunRecord};
 use super::figures::{colour, drawing, register_font, FONT};
-use super::summary::pixel_scale;
+use super::summary::{mean_z_reconstruction_pixels, pixel_mse};
 use crate::budget::probes;
 use crate::error::{Context, LabError, Result};
 use crate::pipeline::{probe_validation, MODEL_FILE, VALIDATION_FILE};
@@ -98,21 +98,19 @@ fn point_of(point: &str, run: &RunRecord, device: Device, validation: bool) -> R
         .method
         .load_model(&run.dir.join(MODEL_FILE), device)
         .with_context(|| format!("loading the model of {}", run.dir.display()))?;
-    let (model, normalization) = (model.disentangler(), model.disentangler().normalization());
-    let scale = pixel_scale(normalization);
+    let model = model.disentangler();
     let splits = run.manifest.data.load().with_context(|| format!("loading the data of {}", run.dir.display()))?;
     let z_validation_best = match validation {
         true => Some(best_probe(&validation_report(run, model, &splits, device)?)),
         false => None,
     };
-    let test = TensorData::new(&splits.test, normalization, device);
     let s = &run.summary;
     Ok(ParetoPoint {
         point: point.to_string(),
         method: run.manifest.method,
         seed: run.manifest.seed,
-        reconstruction_mse_pixels: s.test_reconstruction_mse * scale * scale,
-        reconstruction_mse_mean_z_pixels: reconstruction_mse_mean_z(model, &test, 500) * scale * scale,
+        reconstruction_mse_pixels: pixel_mse(s.test_reconstruction_mse, model.normalization()),
+        reconstruction_mse_mean_z_pixels: mean_z_reconstruction_pixels(model, &splits.test),
         z_best: best_probe(&s.z.label),
         z_sample_best: s.z_sample.as_ref().map(|a| best_probe(&a.label)),
         z_validation_best,

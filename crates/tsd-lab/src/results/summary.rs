@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 use tsd_core::train::Stopped;
-use tsd_core::{Code, MethodId, OwnScore};
-use tsd_data::{DatasetKind, Normalization};
+use tsd_core::{reconstruction_mse_mean_z, Code, Disentangler, MethodId, OwnScore, TensorData};
+use tsd_data::{Dataset, DatasetKind, Normalization};
 use tsd_metrics::{MeanStd, NuisanceScores, ProbeFamily, ProbeScores};
 
 use super::collect::RunRecord;
@@ -99,7 +99,7 @@ impl RunResult {
             own: s.own_networks.clone(),
             figures: RunFigures {
                 reconstruction_mse: s.test_reconstruction_mse,
-                reconstruction_mse_pixels: normalization.map(|n| s.test_reconstruction_mse * pixel_scale(n).powi(2)),
+                reconstruction_mse_pixels: normalization.map(|n| pixel_mse(s.test_reconstruction_mse, n)),
                 reconstruction_mse_mean_z_pixels: None,
                 epochs: s.epochs,
                 stopped: s.stopped,
@@ -126,6 +126,18 @@ pub fn pixel_scale(normalization: Normalization) -> f64 {
         Normalization::Standardize { std, .. } => std as f64,
         Normalization::Identity => 1.0,
     }
+}
+
+/// A reconstruction MSE in the model's input scaling, in `[0, 1]` pixel units.
+pub fn pixel_mse(mse: f64, normalization: Normalization) -> f64 {
+    mse * pixel_scale(normalization).powi(2)
+}
+
+/// [`reconstruction_mse_mean_z`] of `model` on `test`, in `[0, 1]` pixel units.
+pub fn mean_z_reconstruction_pixels(model: &dyn Disentangler, test: &Dataset) -> f64 {
+    let normalization = model.normalization();
+    let test = TensorData::new(test, normalization, model.device());
+    pixel_mse(reconstruction_mse_mean_z(model, &test, 500), normalization)
 }
 
 /// Every run of one dataset and budget, with what its page shows.
