@@ -17,7 +17,8 @@ pub struct ParetoArgs {
     /// Folder to write `pareto.md`, `pareto.csv` and `pareto.png` into.
     #[arg(long)]
     pub results: PathBuf,
-    /// auto, cpu or cuda: where the models load (to read their input scaling).
+    /// auto, cpu or cuda: where each run's model loads to encode its test set (the
+    /// reconstruction with the mean Z) and, with `--validation`, its train and validation codes.
     #[arg(long, default_value = "cpu")]
     pub device: DeviceChoice,
     /// Also probe each run's Z on its validation hold-out (full-budget probes
