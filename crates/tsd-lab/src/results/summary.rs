@@ -119,7 +119,7 @@ impl RunResult {
 
 /// Factor from model-space to `[0, 1]`-pixel-space differences: squared, it
 /// turns a reconstruction MSE into one comparable across input scalings.
-pub fn pixel_scale(normalization: Normalization) -> f64 {
+fn pixel_scale(normalization: Normalization) -> f64 {
     match normalization {
         Normalization::Unit => 1.0,
         Normalization::Symmetric => 0.5,
