@@ -196,7 +196,7 @@ fn run_returns(args: &ReproduceArgs, source: ReturnsSource, started: Instant) ->
     options.data_dir = args.output.data_dir.clone();
     options.device = args.output.device.resolve()?;
     options.quiet = args.quiet;
-    let probes = tsd_lab::budget::probes(budget, options.device);
+    let probes = tsd_lab::budget::returns_probes(budget, options.device).progress(!args.quiet);
     let results = if budget.is_quick() { args.output.results.join("quick") } else { args.output.results.clone() };
     let runs = if budget.is_quick() { args.output.runs.join("quick") } else { args.output.runs.clone() };
     let audits = tsd_lab::returns::reproduce(&options, &probes, &runs, &results, &Lines)?;

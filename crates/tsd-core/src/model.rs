@@ -22,6 +22,12 @@ pub struct ModelSpec {
     pub n_classes: i64,
     /// Input mapping, fitted on the training set.
     pub normalization: Normalization,
+    /// Trailing input channels that are context, not data (0 for images):
+    /// the encoders see them and a decoder conditioned on them is given
+    /// them, but they are not reconstructed. Return windows carry their
+    /// cross-section here ([`ModelSpec::for_series`]).
+    #[serde(default)]
+    pub context: i64,
 }
 
 impl ModelSpec {
@@ -36,18 +42,40 @@ impl ModelSpec {
             InputScaling::Unit => Normalization::Unit,
             InputScaling::Symmetric => Normalization::Symmetric,
         };
-        Ok(ModelSpec { channels: c as i64, side: h as i64, n_classes: train.n_classes as i64, normalization })
+        Ok(ModelSpec {
+            channels: c as i64,
+            side: h as i64,
+            n_classes: train.n_classes as i64,
+            normalization,
+            context: 0,
+        })
     }
 
-    /// The spec of series of `length` steps (already scaled, so
-    /// [`Normalization::Identity`]), held as `length` channels of side 1 (see
-    /// [`TensorData::from_series`]); only dense networks take it.
-    pub fn for_series(length: usize, n_classes: usize) -> Self {
+    /// The spec of series of `length` steps followed by `context` values of
+    /// context (already scaled, so [`Normalization::Identity`]), held as
+    /// `length + context` channels of side 1 (see
+    /// [`TensorData::from_series`]); only dense and cross-section networks take it.
+    pub fn for_series(length: usize, context: usize, n_classes: usize) -> Self {
         ModelSpec {
-            channels: length as i64,
+            channels: (length + context) as i64,
             side: 1,
             n_classes: n_classes as i64,
             normalization: Normalization::Identity,
+            context: context as i64,
+        }
+    }
+
+    /// Channels a decoder gives back: all but the context.
+    pub fn output_channels(&self) -> i64 {
+        self.channels - self.context
+    }
+
+    /// The part of `inputs` `(N, C, H, W)` a decoder gives back (all of it without context).
+    pub fn reconstructed(&self, inputs: &Tensor) -> Tensor {
+        if self.context == 0 {
+            inputs.shallow_clone()
+        } else {
+            inputs.narrow(1, 0, self.output_channels())
         }
     }
 
@@ -88,11 +116,26 @@ pub trait Disentangler {
     /// Codes -> images `(N, C, H, W)` in the normalised input space.
     fn decode(&self, s: &Tensor, z: &Tensor) -> Tensor;
 
-    /// Images with S taken from `s_from` and Z from `z_from` (same batch size).
+    /// [`Disentangler::decode`] for inputs like `inputs`: a model conditioned
+    /// on a context the inputs carry ([`ModelSpec::context`]) reads it from
+    /// them and gives back only the rest ([`Disentangler::reconstructed`]);
+    /// others ignore `inputs`.
+    fn decode_given(&self, s: &Tensor, z: &Tensor, _inputs: &Tensor) -> Tensor {
+        self.decode(s, z)
+    }
+
+    /// The part of `inputs` that [`Disentangler::decode_given`] gives back:
+    /// all of it unless the inputs carry a context.
+    fn reconstructed(&self, inputs: &Tensor) -> Tensor {
+        inputs.shallow_clone()
+    }
+
+    /// Images with S taken from `s_from` and Z from `z_from` (same batch
+    /// size); a context comes with Z, from `z_from`.
     fn swap(&self, s_from: &Tensor, z_from: &Tensor) -> Tensor {
         let a = self.encode(s_from);
         let b = self.encode(z_from);
-        self.decode(&a.s, &b.z)
+        self.decode_given(&a.s, &b.z, z_from)
     }
 }
 
@@ -207,7 +250,8 @@ pub fn reconstruction_mse_mean_z(model: &dyn Disentangler, data: &TensorData, ba
     reconstruction_mse_with(model, data, batch, |z| mean.to_kind(z.kind()).expand_as(z))
 }
 
-/// Mean squared error of `Dec(S(x), z_of(Z(x)))` against `x` over `data`.
+/// Mean squared error of `Dec(S(x), z_of(Z(x)))` against `x` (its
+/// reconstructed part) over `data`.
 fn reconstruction_mse_with(
     model: &dyn Disentangler,
     data: &TensorData,
@@ -217,8 +261,8 @@ fn reconstruction_mse_with(
     let mut total = 0.0;
     for (x, _) in data.ordered_batches(batch) {
         let codes = model.encode(&x);
-        let rec = model.decode(&codes.s, &z_of(&codes.z));
-        total += rec.mse_loss(&x, tch::Reduction::Mean).double_value(&[]) * x.size()[0] as f64;
+        let rec = model.decode_given(&codes.s, &z_of(&codes.z), &x);
+        total += rec.mse_loss(&model.reconstructed(&x), tch::Reduction::Mean).double_value(&[]) * x.size()[0] as f64;
     }
     total / data.len().max(1) as f64
 }

@@ -20,6 +20,20 @@ pub fn train_subset(budget: Budget) -> Option<usize> {
     budget.is_quick().then_some(QUICK_TRAIN_IMAGES)
 }
 
+/// The probes of a returns audit at `budget` ([`crate::returns::ReturnsProbes`]):
+/// of the sector, those of [`probes`] without the random forest (linfa-trees'
+/// cost grows with the square of the training codes, 21,000 windows and
+/// more here), with the per-class two-sample tests; of the next return's
+/// tertile, logistic, kNN and the MLP probe of Jha et al.
+pub fn returns_probes(budget: Budget, device: Device) -> crate::returns::ReturnsProbes {
+    let mut sector = probes(budget, device);
+    sector.probes.retain(|p| !matches!(p, ProbeConfig::Forest(_)));
+    let mut tertile = sector.clone().independence(None);
+    tertile.probes.retain(|p| !matches!(p, ProbeConfig::WideMlp(_)));
+    tertile.mutual_info = None;
+    crate::returns::ReturnsProbes { sector, tertile }
+}
+
 /// The probes at `budget`: logistic, kNN, the MLP probe of Jha et al. and,
 /// at the full budget, the suite's wide MLP and random forest (MLPs on
 /// `device` when it is a GPU); and the per-class two-sample tests.

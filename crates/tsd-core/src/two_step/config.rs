@@ -128,6 +128,9 @@ pub struct Step2Config {
     pub matching: Option<Matching>,
 }
 
+/// Dimension of Z in the returns presets: the default window's 100 days.
+pub const RETURNS_Z_DIM: i64 = 100;
+
 /// The encoders' and decoder's architecture.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -140,6 +143,20 @@ pub enum Network {
     /// `nf` and `enc_hidden` are the conv network's and unused here.
     Dense {
         /// Hidden widths, input side first.
+        widths: Vec<i64>,
+    },
+    /// For a return window followed by its cross-section (ours; inputs with
+    /// [`ModelSpec::context`](crate::ModelSpec::context) mean paths of the
+    /// window's length): each encoder takes the window's products with every
+    /// mean path, learns loadings on the paths from them, and codes the
+    /// window less its loadings times the paths, beside those products, on a
+    /// dense trunk of these widths; the decoder gives back learned loadings
+    /// (from the codes) times the paths, plus a linear map of the codes. The
+    /// factor structure of returns is built in; what S and Z hold is left to
+    /// training.
+    CrossSection {
+        /// Hidden widths of the encoders' trunks, input side first (the
+        /// decoder takes them in reverse).
         widths: Vec<i64>,
     },
 }
@@ -263,21 +280,28 @@ impl TwoStepConfig {
 
     /// Ours, for windows of daily returns (`returns`, `factor-model`): the
     /// released MNIST step-1/step-2 settings (losses, weights, optimisers,
-    /// classifier and adversary) on dense trunks of 128 and 64 units in place
-    /// of the convs, S of 10 and Z of 30 dimensions (the first author's
-    /// returns code used 30), 20 epochs a step with the encoder stepping on
-    /// every batch (the released schedule is for MNIST's 40 epochs).
+    /// classifier and adversary) on the cross-section network
+    /// ([`Network::CrossSection`], trunks of 256 and 256 units) in place of
+    /// the convs, S of 10 dimensions and Z of [`RETURNS_Z_DIM`] (the default
+    /// window's length: a specific path that is close to white noise needs
+    /// one dimension a day), 30 epochs a step with the encoder stepping on
+    /// every batch (the released schedule is for MNIST's 40 epochs); step 2's
+    /// Adam at 1e-3 and BatchNorm momentum 0.1, chosen on the factor model's
+    /// validation reconstruction (seed 0: 0.102 against 0.290 with the
+    /// released 1e-4 and 0.01).
     pub fn returns(dataset: &str) -> Self {
         let mut c = Self::mnist_released();
         c.dataset = dataset.into();
-        c.network = Network::Dense { widths: vec![128, 64] };
+        c.network = Network::CrossSection { widths: vec![256, 256] };
         c.s_dim = 10;
-        c.z_dim = 30;
+        c.z_dim = RETURNS_Z_DIM;
         c.scaling = InputScaling::Unit; // unused: return windows come scaled
-        c.step1.epochs = 20;
-        c.step2.epochs = 20;
+        c.step1.epochs = 30;
+        c.step2.epochs = 30;
         c.step2.stop = Stop::Epochs;
         c.step2.schedule = Schedule::EveryBatch;
+        c.step2.lr = 1e-3;
+        c.bn_momentum = 0.1;
         c
     }
 }

@@ -25,7 +25,7 @@ use crate::common::tensors::TensorData;
 use crate::method::{dataset_name, Budget, Curve, CurvePanel, Method, MethodSettings, QUICK_EPOCHS};
 use crate::model::ModelSpec;
 use crate::train::{self as training, History, RunOptions, Stop};
-use crate::Result;
+use crate::{CoreError, Result};
 
 /// BatchNorm momentum (torch terms) of quick runs: with Keras' 0.99 (0.01
 /// here) a few hundred steps leave the running averages close to their
@@ -99,6 +99,9 @@ impl Method for TwoStep {
         val: TensorData,
         run: &RunOptions,
     ) -> Result<(TwoStepModel, History)> {
+        if let Network::CrossSection { .. } = config.network {
+            nets::CrossSectionShape::check(&spec).map_err(CoreError::Data)?;
+        }
         let mut model = TwoStepModel::new(config.clone(), spec, train.images.device());
         let mut trainer = TwoStepTrainer::from_tensors(&mut model, train, val);
         let history = training::fit(&mut trainer, run)?;

@@ -74,13 +74,16 @@ impl TwoStepModel {
         tch::no_grad(|| self.classifier.forward_t(&self.enc_s.forward_t(images, false), false))
     }
 
-    /// Decoder output before its final activation (for the loss).
-    pub(super) fn decode_raw(&self, s: &Tensor, z: &Tensor) -> Tensor {
-        self.decoder.forward(&Tensor::cat(&[z, s], 1))
+    /// Decoder output before its final activation (for the loss), for
+    /// inputs like `inputs` (whose context a cross-section decoder reads).
+    pub(super) fn decode_raw(&self, s: &Tensor, z: &Tensor, inputs: Option<&Tensor>) -> Tensor {
+        self.decoder.forward(&Tensor::cat(&[z, s], 1), inputs)
     }
 
-    /// Reconstruction loss of raw decoder output against `target`.
-    pub(super) fn recon_loss(&self, raw: &Tensor, target: &Tensor) -> Tensor {
+    /// Reconstruction loss of raw decoder output against the part of
+    /// `inputs` the decoder gives back.
+    pub(super) fn recon_loss(&self, raw: &Tensor, inputs: &Tensor) -> Tensor {
+        let target = &self.spec.reconstructed(inputs);
         match self.config.recon {
             ReconLoss::Mse => raw.mse_loss(target, Reduction::Mean),
             ReconLoss::Bce => raw.binary_cross_entropy_with_logits::<Tensor>(target, None, None, Reduction::Mean),
@@ -135,11 +138,15 @@ impl Disentangler for TwoStepModel {
     }
 
     fn decode(&self, s: &Tensor, z: &Tensor) -> Tensor {
-        let raw = tch::no_grad(|| self.decode_raw(s, z));
-        match self.config.recon {
-            ReconLoss::Mse => raw,
-            ReconLoss::Bce => raw.sigmoid(),
-        }
+        self.activate(tch::no_grad(|| self.decode_raw(s, z, None)))
+    }
+
+    fn decode_given(&self, s: &Tensor, z: &Tensor, inputs: &Tensor) -> Tensor {
+        self.activate(tch::no_grad(|| self.decode_raw(s, z, Some(inputs))))
+    }
+
+    fn reconstructed(&self, inputs: &Tensor) -> Tensor {
+        self.spec.reconstructed(inputs)
     }
 }
 
@@ -155,6 +162,14 @@ pub struct TwoStepEval {
 }
 
 impl TwoStepModel {
+    /// The decoder's final activation on its raw output.
+    fn activate(&self, raw: Tensor) -> Tensor {
+        match self.config.recon {
+            ReconLoss::Mse => raw,
+            ReconLoss::Bce => raw.sigmoid(),
+        }
+    }
+
     /// Classifier accuracy on S, adversary accuracy on Z and reconstruction loss over `data`.
     pub fn evaluate(&self, data: &Dataset) -> TwoStepEval {
         self.evaluate_tensors(&TensorData::new(data, self.spec.normalization, self.device()))
@@ -167,7 +182,7 @@ impl TwoStepModel {
             tch::no_grad(|| {
                 cls += correct(&self.classifier.forward_t(&codes.s, false), &y);
                 adv += correct(&self.adversary.forward_t(&codes.z, false), &y);
-                let loss = self.recon_loss(&self.decode_raw(&codes.s, &codes.z), &x);
+                let loss = self.recon_loss(&self.decode_raw(&codes.s, &codes.z, Some(&x)), &x);
                 rec += loss.double_value(&[]) * x.size()[0] as f64;
             });
         }
@@ -184,8 +199,9 @@ impl TwoStepModel {
         tch::no_grad(|| {
             for start in (0..n).step_by(EVAL_BATCH as usize) {
                 let len = EVAL_BATCH.min(n - start);
-                let raw = self.decode_raw(&s.narrow(0, start, len), &z.narrow(0, start, len));
-                rec += self.recon_loss(&raw, &data.images.narrow(0, start, len)).double_value(&[]) * len as f64;
+                let x = data.images.narrow(0, start, len);
+                let raw = self.decode_raw(&s.narrow(0, start, len), &z.narrow(0, start, len), Some(&x));
+                rec += self.recon_loss(&raw, &x).double_value(&[]) * len as f64;
             }
         });
         (rec / data.len().max(1) as f64, z)

@@ -4,7 +4,7 @@
 //! [`Network`](super::config::Network).
 
 use tch::nn::{self, Module};
-use tch::Tensor;
+use tch::{Kind, Tensor};
 
 use super::config::Network;
 use crate::common::layers::{conv, dense, DenseBnRelu, KERNEL};
@@ -17,6 +17,8 @@ pub enum Encoder {
     Conv(Box<ConvEncoder>),
     /// A dense trunk.
     Dense(DenseEncoder),
+    /// A window coded beside its cross-section.
+    CrossSection(CrossSectionEncoder),
 }
 
 impl Encoder {
@@ -27,6 +29,9 @@ impl Encoder {
                 Encoder::Conv(Box::new(ConvEncoder::new(p, (spec.channels, spec.side), nf, hidden, dim, bn)))
             }
             Network::Dense { widths } => Encoder::Dense(DenseEncoder::new(p, spec.input_size(), widths, dim, bn)),
+            Network::CrossSection { widths } => {
+                Encoder::CrossSection(CrossSectionEncoder::new(p, CrossSectionShape::of(spec), widths, dim, bn))
+            }
         }
     }
 
@@ -35,6 +40,7 @@ impl Encoder {
         match self {
             Encoder::Conv(e) => e.forward_t(xs, train),
             Encoder::Dense(e) => e.forward_t(xs, train),
+            Encoder::CrossSection(e) => e.forward_t(xs, train),
         }
     }
 
@@ -51,6 +57,8 @@ pub enum CodeDecoder {
     Conv(Box<Decoder>),
     /// A dense decoder.
     Dense(DenseDecoder),
+    /// Loadings on the cross-section plus a linear map of the codes.
+    CrossSection(CrossSectionDecoder),
 }
 
 impl CodeDecoder {
@@ -59,14 +67,21 @@ impl CodeDecoder {
         match network {
             Network::Conv => CodeDecoder::Conv(Box::new(Decoder::new(p, code_dim, spec.channels, spec.side, nf))),
             Network::Dense { widths } => CodeDecoder::Dense(DenseDecoder::new(p, code_dim, widths, spec)),
+            Network::CrossSection { widths } => {
+                CodeDecoder::CrossSection(CrossSectionDecoder::new(p, code_dim, widths, CrossSectionShape::of(spec)))
+            }
         }
     }
 
-    /// Codes -> pre-activation inputs `(N, C, H, W)`.
-    pub fn forward(&self, code: &Tensor) -> Tensor {
+    /// Codes -> pre-activation outputs `(N, C - context, H, W)`; `inputs` are
+    /// those the codes came from (or others of the same days), whose context
+    /// the cross-section decoder reads (without them it decodes as if every
+    /// mean path were flat at zero); the other decoders ignore them.
+    pub fn forward(&self, code: &Tensor, inputs: Option<&Tensor>) -> Tensor {
         match self {
             CodeDecoder::Conv(d) => d.forward(code),
             CodeDecoder::Dense(d) => d.forward(code),
+            CodeDecoder::CrossSection(d) => d.forward(code, inputs),
         }
     }
 }
@@ -119,8 +134,8 @@ impl DenseDecoder {
         }
         DenseDecoder {
             layers,
-            out: dense(p / "out", d, spec.input_size()),
-            shape: [spec.channels, spec.side, spec.side],
+            out: dense(p / "out", d, spec.output_channels() * spec.side * spec.side),
+            shape: [spec.output_channels(), spec.side, spec.side],
         }
     }
 
@@ -129,6 +144,132 @@ impl DenseDecoder {
         let h = self.layers.iter().fold(code.shallow_clone(), |h, l| l.forward(&h).relu());
         let [c, hh, w] = self.shape;
         self.out.forward(&h).view([-1, c, hh, w])
+    }
+}
+
+/// Hidden units of the cross-section encoders' loadings head.
+const LOADINGS_HIDDEN: i64 = 64;
+
+/// How a cross-section network's input is laid out: a window of `length`
+/// steps, then `paths` mean paths of the same length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CrossSectionShape {
+    /// Steps of the window.
+    pub length: i64,
+    /// Mean paths of the context.
+    pub paths: i64,
+}
+
+impl CrossSectionShape {
+    /// The layout of `spec`'s inputs (checked by [`CrossSectionShape::check`]).
+    pub fn of(spec: &ModelSpec) -> Self {
+        let length = spec.output_channels() * spec.side * spec.side;
+        CrossSectionShape { length, paths: if length > 0 { spec.context / length } else { 0 } }
+    }
+
+    /// Whether `spec` describes series with a context of whole mean paths.
+    pub fn check(spec: &ModelSpec) -> std::result::Result<(), String> {
+        let shape = Self::of(spec);
+        if spec.side != 1 || spec.context == 0 || shape.length == 0 || shape.paths * shape.length != spec.context {
+            return Err(format!(
+                "the cross-section network takes series followed by their context (whole mean paths of the \
+                 window's length), got {} channels of side {} with {} of context",
+                spec.channels, spec.side, spec.context
+            ));
+        }
+        Ok(())
+    }
+
+    /// The window `(N, length)` and the paths `(N, paths, length)` of `inputs`.
+    fn split(&self, inputs: &Tensor) -> (Tensor, Tensor) {
+        let flat = inputs.flatten(1, -1);
+        let paths = flat.narrow(1, self.length, self.paths * self.length).view([-1, self.paths, self.length]);
+        (flat.narrow(1, 0, self.length), paths)
+    }
+
+    /// The window's mean product with each path, then each path's mean square, `(N, 2 * paths)`.
+    fn moments(window: &Tensor, paths: &Tensor) -> Tensor {
+        let dims: &[i64] = &[2];
+        let products = (paths * window.unsqueeze(1)).mean_dim(dims, false, Kind::Float);
+        let squares = (paths * paths).mean_dim(dims, false, Kind::Float);
+        Tensor::cat(&[products, squares], 1)
+    }
+}
+
+/// `loadings = Dense(LOADINGS_HIDDEN) -> BN -> ReLU -> Dense(paths)` of the
+/// moments; `code = trunk(concat[window - loadings . paths, moments])` on a
+/// [`DenseEncoder`] (a non-negative code).
+#[derive(Debug)]
+pub struct CrossSectionEncoder {
+    shape: CrossSectionShape,
+    hidden: DenseBnRelu,
+    loadings: nn::Linear,
+    trunk: DenseEncoder,
+}
+
+impl CrossSectionEncoder {
+    /// Builds it for inputs laid out as `shape`, with a code of `dim`.
+    pub fn new(p: &nn::Path, shape: CrossSectionShape, widths: &[i64], dim: i64, bn_momentum: f64) -> Self {
+        let moments = 2 * shape.paths;
+        CrossSectionEncoder {
+            shape,
+            hidden: DenseBnRelu::new(&(p / "loadings_hidden"), moments, LOADINGS_HIDDEN, bn_momentum),
+            loadings: dense(p / "loadings", LOADINGS_HIDDEN, shape.paths),
+            trunk: DenseEncoder::new(&(p / "trunk"), shape.length + moments, widths, dim, bn_momentum),
+        }
+    }
+
+    /// `(N, C, 1, 1)` -> code `(N, dim)`.
+    pub fn forward_t(&self, xs: &Tensor, train: bool) -> Tensor {
+        let (window, paths) = self.shape.split(xs);
+        let moments = CrossSectionShape::moments(&window, &paths);
+        let loadings = self.loadings.forward(&self.hidden.forward_t(&moments, train));
+        let residual = window - (loadings.unsqueeze(2) * &paths).sum_dim_intlist(1, false, Kind::Float);
+        self.trunk.forward_t(&Tensor::cat(&[residual, moments], 1), train)
+    }
+}
+
+/// `loadings = [Dense(w) -> ReLU] for each width, widest last -> Dense(paths)`
+/// of the codes; output `loadings . paths + Dense(length)(codes)`, shaped
+/// `(N, length, 1, 1)`.
+#[derive(Debug)]
+pub struct CrossSectionDecoder {
+    shape: CrossSectionShape,
+    layers: Vec<nn::Linear>,
+    loadings: nn::Linear,
+    own: nn::Linear,
+}
+
+impl CrossSectionDecoder {
+    /// Builds it for codes of `code_dim` values and inputs laid out as
+    /// `shape`; `widths` are the encoder's, taken in reverse.
+    pub fn new(p: &nn::Path, code_dim: i64, widths: &[i64], shape: CrossSectionShape) -> Self {
+        let mut layers = Vec::with_capacity(widths.len());
+        let mut d = code_dim;
+        for (i, &w) in widths.iter().rev().enumerate() {
+            layers.push(dense(p / format!("layer{i}"), d, w));
+            d = w;
+        }
+        CrossSectionDecoder {
+            shape,
+            layers,
+            loadings: dense(p / "loadings", d, shape.paths),
+            own: dense(p / "own", code_dim, shape.length),
+        }
+    }
+
+    /// `(N, code_dim)` and the inputs whose paths to load -> `(N, length, 1, 1)`.
+    pub fn forward(&self, code: &Tensor, inputs: Option<&Tensor>) -> Tensor {
+        let own = self.own.forward(code);
+        let out = match inputs {
+            Some(inputs) => {
+                let h = self.layers.iter().fold(code.shallow_clone(), |h, l| l.forward(&h).relu());
+                let (_, paths) = self.shape.split(inputs);
+                own + (self.loadings.forward(&h).unsqueeze(2) * paths).sum_dim_intlist(1, false, Kind::Float)
+            }
+            None => own,
+        };
+        out.view([-1, self.shape.length, 1, 1])
     }
 }
 

@@ -180,7 +180,7 @@ impl<'a> TwoStepTrainer<'a> {
                     Some(t) => t.noisy(&z),
                     None => z.shallow_clone(),
                 };
-                let rec = m.recon_loss(&m.decode_raw(&s, &z_decoded), &x);
+                let rec = m.recon_loss(&m.decode_raw(&s, &z_decoded, Some(&x)), &x);
                 let adv_logits = m.adversary.forward_t(&z, true);
                 let adv = clipped_cross_entropy(&adv_logits, &y, c.ce_clip);
                 let mut loss = &rec * c.lambda_rec - &adv * c.lambda_adv;

@@ -1,8 +1,11 @@
-//! Methods on series (return windows of the factor model): the two-step model
-//! with dense networks learns, saves and reloads; Mathieu et al.'s conv
-//! networks refuse series with a clear error.
+//! Methods on series (return windows of the factor model, each followed by its
+//! cross-section): the two-step model with the cross-section network learns,
+//! saves and reloads, and refuses windows without their context; Mathieu et
+//! al.'s conv networks refuse series with a clear error.
 
-use tch::Device;
+use tch::{Device, Kind, Tensor};
+
+const FLOAT: (Kind, Device) = (Kind::Float, Device::Cpu);
 use tsd_core::two_step::Network;
 use tsd_core::{
     encode_tensor, Budget, Disentangler, Mathieu, Method, ModelSpec, SavedModel, TensorData, TwoStep, TwoStepModel,
@@ -26,17 +29,21 @@ fn series() -> SeriesSplits {
     windows::split(&model.generate().unwrap(), &opts).unwrap()
 }
 
+/// Windows followed by their context (4 mean paths of 20 days).
+fn with_context(set: &tsd_data::returns::SeriesSet) -> TensorData {
+    TensorData::from_series(set.inputs_with_context().view(), &set.labels, Device::Cpu)
+}
+
 fn tensors(splits: &SeriesSplits) -> (ModelSpec, TensorData, TensorData) {
-    let t = |s: &tsd_data::returns::SeriesSet| TensorData::from_series(s.inputs.view(), &s.labels, Device::Cpu);
-    (ModelSpec::for_series(20, 3), t(&splits.train), t(&splits.val))
+    (ModelSpec::for_series(20, 80, 3), with_context(&splits.train), with_context(&splits.val))
 }
 
 #[test]
 fn two_step_on_series_learns_and_reloads() {
     let splits = series();
     let mut config = TwoStep::preset("factor-model", Budget::Full).unwrap();
-    assert_eq!(config.network, Network::Dense { widths: vec![128, 64] });
-    config.network = Network::Dense { widths: vec![32] };
+    assert_eq!(config.network, Network::CrossSection { widths: vec![256, 256] });
+    config.network = Network::CrossSection { widths: vec![32] };
     config.step1.epochs = 4;
     config.step2.epochs = 4;
     config.step2.lr = 1e-3;
@@ -49,15 +56,32 @@ fn two_step_on_series_learns_and_reloads() {
     let rec = values(&history, "step2", "rec");
     assert!(rec.last().unwrap() < &rec[0], "reconstruction falls: {rec:?}");
     // Codes of every window, decoded back to a window of the input's shape.
-    let x = TensorData::from_series(splits.test.inputs.view(), &splits.test.labels, Device::Cpu).images;
+    let x = with_context(&splits.test).images;
     let codes = encode_tensor(&model, &x, 64, None).unwrap();
-    assert_eq!((codes.s.dim(), codes.z.dim()), ((splits.test.len(), 10), (splits.test.len(), 30)));
-    assert_eq!(model.swap(&x, &x).size(), x.size());
+    assert_eq!((codes.s.dim(), codes.z.dim()), ((splits.test.len(), 10), (splits.test.len(), 100)));
+    let n = splits.test.len() as i64;
+    assert_eq!(model.swap(&x, &x).size(), [n, 20, 1, 1], "a swap gives back the window, not its context");
+    // The decoder reads the cross-section: other mean paths, another window.
+    let codes = model.encode(&x);
+    let shifted = &x + Tensor::cat(&[Tensor::zeros([n, 20, 1, 1], FLOAT), Tensor::ones([n, 80, 1, 1], FLOAT)], 1);
+    let moved = model.decode_given(&codes.s, &codes.z, &shifted) - model.decode_given(&codes.s, &codes.z, &x);
+    assert!(moved.abs().max().double_value(&[]) > 1e-4);
+    // Without its context a window is refused by name.
+    let bare = |s: &tsd_data::returns::SeriesSet| TensorData::from_series(s.inputs.view(), &s.labels, Device::Cpu);
+    let e = TwoStep::train_tensors(
+        &config,
+        ModelSpec::for_series(20, 0, 3),
+        bare(&splits.train),
+        bare(&splits.val),
+        &run(tempfile::tempdir().unwrap().path(), false),
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("followed by their context"), "{e}");
     // Saved and reloaded, it encodes identically.
     let path = dir.path().join("model.safetensors");
     model.save(&path).unwrap();
     let back = TwoStepModel::load(&path, Device::Cpu).unwrap();
-    assert_eq!(back.config.network, Network::Dense { widths: vec![32] });
+    assert_eq!(back.config.network, Network::CrossSection { widths: vec![32] });
     assert!(back.encode(&x).z.equal(&model.encode(&x).z));
 }
 
@@ -68,7 +92,7 @@ fn conv_configs_keep_their_files_and_mathieu_refuses_series() {
     assert!(!toml::to_string(&mnist).unwrap().contains("network"));
     let returns = TwoStep::preset("returns", Budget::Full).unwrap();
     let text = toml::to_string(&returns).unwrap();
-    assert!(text.contains("[network]") && text.contains("kind = \"dense\""), "{text}");
+    assert!(text.contains("[network]") && text.contains("kind = \"cross_section\""), "{text}");
     assert_eq!(toml::from_str::<tsd_core::TwoStepConfig>(&text).unwrap(), returns);
     let splits = series();
     let (spec, train, val) = tensors(&splits);

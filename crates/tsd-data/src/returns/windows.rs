@@ -100,6 +100,13 @@ pub struct SeriesSet {
     /// Equal-weighted mean return of the other stocks of its sector, same days
     /// (the market mean for a sector of one stock).
     pub sector: Array2<f32>,
+    /// The cross-section over each window's input days, `(N, (1 + K) *
+    /// input_days)` for `K` sectors: the scaled, clipped mean return of all
+    /// stocks, then of each sector's stocks in turn, day by day. It is the same
+    /// for every stock on the same days, so it says nothing of the window's
+    /// own sector; networks that condition on it (the cross-section network)
+    /// read the shared paths from it.
+    pub context: Array2<f32>,
     /// The true components (synthetic data only).
     pub truth: Option<WindowTruth>,
     /// Days of input.
@@ -131,6 +138,17 @@ impl SeriesSet {
     /// Number of classes of the label.
     pub fn n_classes(&self) -> usize {
         self.class_names.len()
+    }
+
+    /// Mean paths in [`SeriesSet::context`]: the market's, then one per sector.
+    pub fn context_paths(&self) -> usize {
+        1 + self.n_classes()
+    }
+
+    /// Each window's input followed by its context, `(N, (2 + K) * input_days)`:
+    /// what a network conditioned on the cross-section takes.
+    pub fn inputs_with_context(&self) -> Array2<f32> {
+        ndarray::concatenate![ndarray::Axis(1), self.inputs, self.context]
     }
 
     /// Sum of each window's raw returns over the horizon.
@@ -232,6 +250,20 @@ impl CrossSection {
         }
     }
 
+    /// Mean of all stocks on `day`, then of each sector's stocks (0 for an empty sector).
+    fn day_means(&self, day: usize) -> impl Iterator<Item = f64> + '_ {
+        let n: usize = self.sector_sizes.iter().sum();
+        let all = self.all[day] / n.max(1) as f64;
+        let sectors = self.sector_sizes.iter().enumerate().map(move |(s, &size)| {
+            if size == 0 {
+                0.0
+            } else {
+                self.by_sector[(day, s)] / size as f64
+            }
+        });
+        std::iter::once(all).chain(sectors)
+    }
+
     /// Mean of the other stocks on `day`, and of the other stocks of `stock`'s sector.
     fn means(&self, panel: &ReturnsPanel, day: usize, stock: usize) -> (f64, f64) {
         let own = panel.returns[(day, stock)];
@@ -281,6 +313,20 @@ fn cut(
         }
     }
     let inputs = raw.slice(s![.., ..opts.input_days]).mapv(scale_return);
+    let l = opts.input_days;
+    let paths = 1 + panel.sector_names.len();
+    let mut context = Array2::<f32>::zeros((n, paths * l));
+    let mut row = 0;
+    for _ in stocks {
+        for &start in &starts_per_stock {
+            for d in 0..l {
+                for (p, mean) in means.day_means(start + d).enumerate() {
+                    context[(row, p * l + d)] = scale_return(mean as f32);
+                }
+            }
+            row += 1;
+        }
+    }
     SeriesSet {
         name: panel.name.clone(),
         label_name: "sector".into(),
@@ -292,6 +338,7 @@ fn cut(
         raw,
         market,
         sector,
+        context,
         truth: truth.map(|(market, sector, specific)| WindowTruth { market, sector, specific }),
         input_days: opts.input_days,
     }

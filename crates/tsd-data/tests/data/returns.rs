@@ -222,6 +222,22 @@ fn windows_keep_the_future_out_of_training() {
     let sector = peers.iter().map(|&j| panel.returns[(day, j)]).sum::<f64>() / peers.len() as f64;
     assert!((s.test.market[(i, 3)] as f64 - market).abs() < 1e-6);
     assert!((s.test.sector[(i, 3)] as f64 - sector).abs() < 1e-6);
+    // The context: the day's mean of all stocks, then of each sector, scaled;
+    // the same for every window of those days, whatever its sector.
+    let scaled = |r: f64| ((r - RETURN_MEAN) / RETURN_SCALE).clamp(-4.0, 4.0) as f32;
+    assert_eq!((s.test.context_paths(), s.test.context.dim().1), (4, 4 * 20));
+    let all = (0..30).map(|j| panel.returns[(day, j)]).sum::<f64>() / 30.0;
+    assert!((s.test.context[(i, 3)] - scaled(all)).abs() < 1e-6);
+    let sector_j = |k: usize| (0..30).filter(|&j| panel.sectors[j] == k).collect::<Vec<_>>();
+    for k in 0..3 {
+        let mean = sector_j(k).iter().map(|&j| panel.returns[(day, j)]).sum::<f64>() / sector_j(k).len() as f64;
+        assert!((s.test.context[(i, (1 + k) * 20 + 3)] - scaled(mean)).abs() < 1e-6);
+    }
+    let twin = (0..s.test.len()).find(|&j| s.test.starts[j] == start && s.test.labels[j] != s.test.labels[i]).unwrap();
+    assert_eq!(s.test.context.row(i), s.test.context.row(twin));
+    let both = s.test.inputs_with_context();
+    assert_eq!(both.dim().1, 5 * 20);
+    assert_eq!(both.row(i).slice(ndarray::s![..20]), s.test.inputs.row(i));
     let truth = s.test.truth.as_ref().unwrap();
     assert!((truth.specific[(i, 3)] as f64 - panel.truth.as_ref().unwrap().specific[(day, stock)]).abs() < 1e-6);
     let future = s.test.future_return()[i];

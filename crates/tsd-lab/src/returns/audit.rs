@@ -7,7 +7,7 @@ use ndarray::{s, Array2};
 use serde::{Deserialize, Serialize};
 use tsd_data::returns::{SeriesSet, SeriesSplits};
 use tsd_metrics::regression::{r2_by_ridge, RidgeFit, RIDGE_GRID};
-use tsd_metrics::{probe_codes, LabelledCodes, ProbeOptions, ProbeResult};
+use tsd_metrics::{probe_codes, IndependenceTest, LabelledCodes, LeakageReport, ProbeOptions, ProbeResult};
 
 use crate::Result;
 
@@ -75,6 +75,24 @@ impl Targets {
     }
 }
 
+/// The probes of each target ([`crate::budget::returns_probes`]).
+#[derive(Debug, Clone)]
+pub struct ReturnsProbes {
+    /// Of the sector (the leak, and what S should carry).
+    pub sector: ProbeOptions,
+    /// Of the tertile of the next specific return (the downstream test).
+    pub tertile: ProbeOptions,
+}
+
+impl ReturnsProbes {
+    /// Prints a line per fitted probe (or not).
+    pub fn progress(mut self, on: bool) -> Self {
+        self.sector = self.sector.progress(on);
+        self.tertile = self.tertile.progress(on);
+        self
+    }
+}
+
 /// Test R² of the true components from one code.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct ComponentR2 {
@@ -97,6 +115,8 @@ pub struct CodeAudit {
     pub dim: usize,
     /// Fresh probes of the sector.
     pub sector: Vec<ProbeResult>,
+    /// Per-sector two-sample tests of the test codes (when the probes ask for them).
+    pub sector_independence: Option<IndependenceTest>,
     /// Fresh probes of the tertile of the next specific return.
     pub tertile: Vec<ProbeResult>,
     /// R² of the true components (synthetic data only).
@@ -109,6 +129,11 @@ impl CodeAudit {
         accuracy(&self.sector, family)
     }
 
+    /// The best accuracy of any probe on the sector.
+    pub fn best_sector_accuracy(&self) -> Option<f64> {
+        self.sector.iter().map(|r| r.scores.accuracy).reduce(f64::max)
+    }
+
     /// Accuracy of the probe family named `family` on the tertile.
     pub fn tertile_accuracy(&self, family: &str) -> Option<f64> {
         accuracy(&self.tertile, family)
@@ -119,14 +144,15 @@ fn accuracy(results: &[ProbeResult], family: &str) -> Option<f64> {
     results.iter().find(|r| r.family.name() == family).map(|r| r.scores.accuracy)
 }
 
-/// Audits `features` against `targets` with the probes of `probes`.
-pub fn audit(features: &Features, targets: &Targets, probes: &ProbeOptions) -> Result<CodeAudit> {
+/// Audits `features` against `targets` with `probes`.
+pub fn audit(features: &Features, targets: &Targets, probes: &ReturnsProbes) -> Result<CodeAudit> {
     let [train, val, test] = &features.parts;
-    let probe = |labels: &[Vec<usize>; 3]| -> Result<Vec<ProbeResult>> {
+    let probe = |labels: &[Vec<usize>; 3], options: &ProbeOptions| -> Result<LeakageReport> {
         let tr = LabelledCodes::new(train.clone(), labels[0].clone())?;
         let te = LabelledCodes::new(test.clone(), labels[2].clone())?;
-        Ok(probe_codes(&tr, &te, probes)?.probes)
+        Ok(probe_codes(&tr, &te, options)?)
     };
+    let sector = probe(&targets.sectors, &probes.sector)?;
     let components = match &targets.truth {
         None => None,
         Some(truth) => {
@@ -138,8 +164,9 @@ pub fn audit(features: &Features, targets: &Targets, probes: &ProbeOptions) -> R
     Ok(CodeAudit {
         features: features.name.clone(),
         dim: train.ncols(),
-        sector: probe(&targets.sectors)?,
-        tertile: probe(&targets.tertiles)?,
+        sector: sector.probes,
+        sector_independence: sector.independence,
+        tertile: probe(&targets.tertiles, &probes.tertile)?.probes,
         components,
     })
 }

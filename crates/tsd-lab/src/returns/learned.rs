@@ -32,9 +32,16 @@ pub fn config(method: MethodId, source: &str, budget: Budget, seed: u64, overrid
     Ok(config)
 }
 
-/// The windows of `set` as tensors on `device` ([`TensorData::from_series`]).
+/// The windows of `set`, each followed by its cross-section
+/// ([`SeriesSet::inputs_with_context`]), as tensors on `device`
+/// ([`TensorData::from_series`]).
 pub fn tensors(set: &SeriesSet, device: Device) -> TensorData {
-    TensorData::from_series(set.inputs.view(), &set.labels, device)
+    TensorData::from_series(set.inputs_with_context().view(), &set.labels, device)
+}
+
+/// The model spec of [`tensors`] of `set`'s shape.
+pub fn spec(set: &SeriesSet) -> ModelSpec {
+    ModelSpec::for_series(set.input_days, set.context.ncols(), set.n_classes())
 }
 
 /// Trains (or finishes, or just reloads) `config` in `dir` on `train`,
@@ -48,7 +55,7 @@ pub fn train(
     quiet: bool,
 ) -> Result<TrainedModel> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let spec = ModelSpec::for_series(train_set.input_days, train_set.n_classes());
+    let spec = spec(train_set);
     let identity =
         BTreeMap::from([("config".to_string(), config.to_toml()?), ("data".to_string(), identity.to_string())]);
     let run = RunOptions { dir: dir.to_path_buf(), resume: true, quiet, identity };
@@ -155,9 +162,9 @@ pub fn model_swaps(model: &TrainedModel, data: &TensorData, pairs: &[(usize, usi
         let idx: Vec<i64> = pairs.iter().map(|p| if k == 0 { p.0 } else { p.1 } as i64).collect();
         x.index_select(0, &Tensor::from_slice(&idx).to_device(d.device()))
     };
-    let out = d.swap(&pick(1), &pick(0)).to_device(Device::Cpu).contiguous().view([-1]);
-    let values = Vec::<f32>::try_from(&out)?;
-    let width: i64 = x.size()[1..].iter().product();
+    let out = d.swap(&pick(1), &pick(0)).to_device(Device::Cpu).contiguous();
+    let width: i64 = out.size()[1..].iter().product();
+    let values = Vec::<f32>::try_from(&out.view([-1]))?;
     Ok(Array2::from_shape_vec((pairs.len(), width as usize), values)?)
 }
 

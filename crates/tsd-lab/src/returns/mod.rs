@@ -26,11 +26,10 @@ use tch::Device;
 use tsd_core::{Budget, MethodId};
 use tsd_data::returns::windows::{self, horizon_sums};
 use tsd_data::returns::{stockdata, FactorModel, ReturnsPanel, SeriesSplits, SplitKind, WindowOptions};
-use tsd_metrics::ProbeOptions;
 
 use crate::error::Context;
 use crate::Result;
-pub use audit::{CodeAudit, Features, Targets};
+pub use audit::{CodeAudit, Features, ReturnsProbes, Targets};
 pub use report::write_results;
 
 /// Where the returns come from.
@@ -168,7 +167,7 @@ impl ReturnsOptions {
 
 /// Version of the audit's contents: an audit cached with another is made
 /// again (bumped whenever what an audit computes changes).
-pub const AUDIT_VERSION: u32 = 2;
+pub const AUDIT_VERSION: u32 = 3;
 
 /// The audit of one seed: the data it saw and every code's audit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -210,7 +209,7 @@ pub const AUDIT_FILE: &str = "audit.json";
 /// made with the same options) and writes `results/<source>/`.
 pub fn reproduce(
     options: &ReturnsOptions,
-    probes: &ProbeOptions,
+    probes: &ReturnsProbes,
     runs: &Path,
     results: &Path,
     progress: &dyn ReturnsProgress,
@@ -259,7 +258,7 @@ fn read_audit(path: &Path, options: &ReturnsOptions) -> Result<Option<SeedAudit>
 pub fn audit_seed(
     options: &ReturnsOptions,
     seed: u64,
-    probes: &ProbeOptions,
+    probes: &ReturnsProbes,
     dir: &Path,
     progress: &dyn ReturnsProgress,
 ) -> Result<SeedAudit> {
