@@ -11,9 +11,18 @@ use crate::support::{tsd_fails, tsd_ok};
 fn factor_model_quick_writes_its_tables_and_reuses_its_audits() {
     let dir = tempdir().unwrap();
     let args = ["reproduce", "--dataset", "factor-model", "--quick", "--seeds", "2", "--device", "cpu"];
-    tsd_ok(dir.path(), &args);
+    // A shard audits its seeds only and writes no tables; the run without one reuses its audit.
+    let shard: Vec<&str> = args.iter().copied().chain(["--shard", "1/2"]).collect();
+    let out = crate::support::tsd(dir.path(), &shard);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("shard 1/2 done"), "{}", crate::support::text(&out));
+    assert!(dir.path().join("runs/reproduce/quick/factor-model/seed1/audit.json").is_file());
+    assert!(!dir.path().join("runs/reproduce/quick/factor-model/seed0").exists());
+    assert!(!dir.path().join("results").exists());
+    let out = crate::support::tsd(dir.path(), &args);
+    assert!(out.status.success() && String::from_utf8_lossy(&out.stderr).matches("already audited").count() == 1);
     let page = std::fs::read_to_string(dir.path().join("results/quick/factor-model/README.md")).unwrap();
-    for needle in ["classical Z (alpha + residuals)", "oracle: true specific path", "Seeds: 2", "specific `u`"] {
+    for needle in ["classical Z (alpha + residuals)", "oracle: true specific path", "Seeds: 2", "specific `u`", "MMD p"]
+    {
         assert!(page.contains(needle), "{needle} not in:\n{page}");
     }
     let audits: serde_json::Value = serde_json::from_str(

@@ -102,7 +102,9 @@ pub struct ReproduceArgs {
     /// Small budget (2 epochs per phase on 10,000 training images, short MLP probe); results go to `<results>/quick/`.
     #[arg(long)]
     quick: bool,
-    /// Run only the runs numbered i modulo n (e.g. `3/8`), for job arrays; no merge at the end.
+    /// Run only the runs numbered i modulo n (e.g. `3/8`), for job arrays; no merge at the end
+    /// (`--dataset returns` or `factor-model`: the seeds numbered i modulo n, and the same command
+    /// without `--shard` writes the tables from their audits).
     #[arg(long, value_name = "i/n")]
     shard: Option<Shard>,
     /// Run and results folders, device, data folder, figure projection.
@@ -177,7 +179,6 @@ pub fn run(args: &ReproduceArgs) -> Result<()> {
 
 /// `tsd reproduce --dataset returns|factor-model`: the financial experiment.
 fn run_returns(args: &ReproduceArgs, source: ReturnsSource, started: Instant) -> Result<()> {
-    anyhow::ensure!(args.shard.is_none(), "--shard does not apply to --dataset {source}");
     for (flag, given) in [("--train-subset", args.train_subset.is_some()), ("--val-size", args.val_size.is_some())] {
         anyhow::ensure!(
             !given,
@@ -199,8 +200,17 @@ fn run_returns(args: &ReproduceArgs, source: ReturnsSource, started: Instant) ->
     let probes = tsd_lab::budget::returns_probes(budget, options.device).progress(!args.quiet);
     let results = if budget.is_quick() { args.output.results.join("quick") } else { args.output.results.clone() };
     let runs = if budget.is_quick() { args.output.runs.join("quick") } else { args.output.runs.clone() };
-    let audits = tsd_lab::returns::reproduce(&options, &probes, &runs, &results, &Lines)?;
+    let audits = tsd_lab::returns::reproduce(&options, &probes, (&runs, args.shard), &results, &Lines)?;
     let dir = results.join(source.name());
+    if let Some(shard) = args.shard {
+        eprintln!(
+            "shard {shard} done ({} seed(s) audited in {}); once every shard has finished, the same command \
+             without --shard writes the tables from their audits",
+            audits.len(),
+            runs.join(source.name()).display()
+        );
+        return Ok(());
+    }
     eprintln!(
         "{} seed(s) audited; tables in {}, every seed's audit in {}; wall time {:.1} min",
         audits.len(),

@@ -113,6 +113,23 @@ impl DenseEncoder {
     }
 }
 
+/// `Dense(w)` layers named `layer{i}` under `p`, one for each of `widths` taken
+/// in reverse (widest last), from `inputs` values; and the width they end at.
+fn reversed_layers(p: &nn::Path, inputs: i64, widths: &[i64]) -> (Vec<nn::Linear>, i64) {
+    let mut layers = Vec::with_capacity(widths.len());
+    let mut d = inputs;
+    for (i, &w) in widths.iter().rev().enumerate() {
+        layers.push(dense(p / format!("layer{i}"), d, w));
+        d = w;
+    }
+    (layers, d)
+}
+
+/// `xs` through `layers`, each followed by a ReLU.
+fn relu_stack(layers: &[nn::Linear], xs: &Tensor) -> Tensor {
+    layers.iter().fold(xs.shallow_clone(), |h, l| l.forward(&h).relu())
+}
+
 /// `concat[z, s] -> [Dense(w) -> ReLU] for each width, widest last -> Dense(C*H*W)`,
 /// reshaped to `(N, C, H, W)`; the output layer is linear.
 #[derive(Debug)]
@@ -126,12 +143,7 @@ impl DenseDecoder {
     /// Builds it for codes of `code_dim` values and outputs of `spec`'s shape;
     /// `widths` are the encoder's, taken in reverse.
     pub fn new(p: &nn::Path, code_dim: i64, widths: &[i64], spec: &ModelSpec) -> Self {
-        let mut layers = Vec::with_capacity(widths.len());
-        let mut d = code_dim;
-        for (i, &w) in widths.iter().rev().enumerate() {
-            layers.push(dense(p / format!("layer{i}"), d, w));
-            d = w;
-        }
+        let (layers, d) = reversed_layers(p, code_dim, widths);
         DenseDecoder {
             layers,
             out: dense(p / "out", d, spec.output_channels() * spec.side * spec.side),
@@ -141,7 +153,7 @@ impl DenseDecoder {
 
     /// `(N, code_dim)` -> `(N, C, H, W)`.
     pub fn forward(&self, code: &Tensor) -> Tensor {
-        let h = self.layers.iter().fold(code.shallow_clone(), |h, l| l.forward(&h).relu());
+        let h = relu_stack(&self.layers, code);
         let [c, hh, w] = self.shape;
         self.out.forward(&h).view([-1, c, hh, w])
     }
@@ -244,12 +256,7 @@ impl CrossSectionDecoder {
     /// Builds it for codes of `code_dim` values and inputs laid out as
     /// `shape`; `widths` are the encoder's, taken in reverse.
     pub fn new(p: &nn::Path, code_dim: i64, widths: &[i64], shape: CrossSectionShape) -> Self {
-        let mut layers = Vec::with_capacity(widths.len());
-        let mut d = code_dim;
-        for (i, &w) in widths.iter().rev().enumerate() {
-            layers.push(dense(p / format!("layer{i}"), d, w));
-            d = w;
-        }
+        let (layers, d) = reversed_layers(p, code_dim, widths);
         CrossSectionDecoder {
             shape,
             layers,
@@ -263,7 +270,7 @@ impl CrossSectionDecoder {
         let own = self.own.forward(code);
         let out = match inputs {
             Some(inputs) => {
-                let h = self.layers.iter().fold(code.shallow_clone(), |h, l| l.forward(&h).relu());
+                let h = relu_stack(&self.layers, code);
                 let (_, paths) = self.shape.split(inputs);
                 own + (self.loadings.forward(&h).unsqueeze(2) * paths).sum_dim_intlist(1, false, Kind::Float)
             }

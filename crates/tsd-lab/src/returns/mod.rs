@@ -28,6 +28,7 @@ use tsd_data::returns::windows::{self, horizon_sums};
 use tsd_data::returns::{stockdata, FactorModel, ReturnsPanel, SeriesSplits, SplitKind, WindowOptions};
 
 use crate::error::Context;
+use crate::sweep::Shard;
 use crate::Result;
 pub use audit::{CodeAudit, Features, ReturnsProbes, Targets};
 pub use report::write_results;
@@ -206,11 +207,14 @@ pub trait ReturnsProgress {
 pub const AUDIT_FILE: &str = "audit.json";
 
 /// Audits every seed (reusing the audits already in `runs/<source>/seed<k>/`
-/// made with the same options) and writes `results/<source>/`.
+/// made with the same options) and writes `results/<source>/`; with a
+/// `shard`, audits only the seeds it takes (seed `k` is run `k`) and writes
+/// no results: a run without one, once every shard is done, reuses their
+/// audits and writes them.
 pub fn reproduce(
     options: &ReturnsOptions,
     probes: &ReturnsProbes,
-    runs: &Path,
+    (runs, shard): (&Path, Option<Shard>),
     results: &Path,
     progress: &dyn ReturnsProgress,
 ) -> Result<Vec<SeedAudit>> {
@@ -221,7 +225,7 @@ pub fn reproduce(
         learned::config(method, options.source.name(), options.budget, 0, &options.overrides)?;
     }
     let mut audits = Vec::new();
-    for seed in 0..options.seeds {
+    for seed in (0..options.seeds).filter(|&k| shard.is_none_or(|s| s.takes(k as usize))) {
         let dir = runs.join(options.source.name()).join(format!("seed{seed}"));
         let path = dir.join(AUDIT_FILE);
         if let Some(done) = read_audit(&path, options)? {
@@ -234,6 +238,9 @@ pub fn reproduce(
         std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
         tsd_core::common::checkpoint::write_atomic(&path, serde_json::to_string_pretty(&audit)?.as_bytes())?;
         audits.push(audit);
+    }
+    if shard.is_some() {
+        return Ok(audits);
     }
     let panel = options.panel(0)?;
     write_results(&results.join(options.source.name()), options, &panel, &audits)?;

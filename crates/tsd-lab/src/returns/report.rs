@@ -173,8 +173,10 @@ fn markdown(options: &ReturnsOptions, panel: &ReturnsPanel, audits: &[SeedAudit]
         let _ = writeln!(
             s,
             "Z should recover the specific path (target R² >= 0.5, and 0.3 above S's), S the shared path. \
-             From one stock's window alone the market and sector parts of the shared path cannot be told apart \
-             (only their sum is in the window), so their own columns are low for every code.\n"
+             The raw window is one stock's returns alone; the classical regression and the learned methods also \
+             see the window's cross-section (the mean return of the market and of each sector over the same days), \
+             which is what tells the shared path from the specific one. The market and sector parts of the shared \
+             path are mixed in every code (their own columns are lower than the shared one).\n"
         );
         let _ = writeln!(s, "| code | specific `u` | shared `beta m + gamma f` | market `beta m` | sector `gamma f` |\n|---|---|---|---|---|");
         for name in &rows {
@@ -231,8 +233,11 @@ fn markdown(options: &ReturnsOptions, panel: &ReturnsPanel, audits: &[SeedAudit]
     let _ = writeln!(
         s,
         "\n## Budgets and what is not here\n\nLearned methods trained on every seed: {} ({} budget; presets: \
-         `tsd config --method <name> --dataset {}`; overrides: {}). Registered methods without a network for \
-         series (no `{}` preset), so not in these tables: {}.",
+         `tsd config --method <name> --dataset {}`; overrides: {}). Their network (the presets' cross-section \
+         network, `tsd_core::two_step::Network::CrossSection`) takes each window followed by its cross-section; \
+         the encoders learn loadings on the mean paths and code the window less them, the decoder gives back \
+         learned loadings times the mean paths plus a linear map of the codes. Registered methods without a \
+         network for series (no `{}` preset), so not in these tables: {}.",
         list(&options.methods),
         if options.budget.is_quick() { "quick" } else { "full" },
         options.source,
