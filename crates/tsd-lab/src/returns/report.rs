@@ -141,9 +141,13 @@ fn markdown(options: &ReturnsOptions, panel: &ReturnsPanel, audits: &[SeedAudit]
          (each sector against the others, 1000 relabellings, Bonferroni over sectors; below 0.05 some sector's \
          codes differ). The test takes windows as independent, and they are not: a sector's test windows come \
          from a handful of stocks, each with its own drift and volatility, so it can reject where the probes \
-         read nothing (see the oracle's row, whose true specific path is drawn independently of the sector). \
-         The random forest of the image audits is left out: its cost grows with the square of the training \
-         windows.\n"
+         read nothing{}. The random forest of the image audits is left out: its cost grows with the square of \
+         the training windows.\n",
+        if options.source == ReturnsSource::FactorModel {
+            " (see the oracle's row, whose true specific path is drawn independently of the sector)"
+        } else {
+            ""
+        }
     );
     let _ = writeln!(
         s,
