@@ -72,11 +72,7 @@ impl ModelSpec {
 
     /// The part of `inputs` `(N, C, H, W)` a decoder gives back (all of it without context).
     pub fn reconstructed(&self, inputs: &Tensor) -> Tensor {
-        if self.context == 0 {
-            inputs.shallow_clone()
-        } else {
-            inputs.narrow(1, 0, self.output_channels())
-        }
+        inputs.narrow(1, 0, self.output_channels())
     }
 
     /// Values of one input, `channels * side * side`.

@@ -233,6 +233,9 @@ struct CrossSection {
     all: Vec<f64>,
     by_sector: Array2<f64>,
     sector_sizes: Vec<usize>,
+    /// Each day's context, scaled: the mean of all stocks, then of each
+    /// sector's stocks (0 for an empty sector), `(days, 1 + K)`.
+    context: Array2<f32>,
 }
 
 impl CrossSection {
@@ -243,25 +246,18 @@ impl CrossSection {
             let mut col = by_sector.column_mut(s);
             col += &panel.returns.column(i);
         }
-        CrossSection {
-            all: by_sector.rows().into_iter().map(|r| r.sum()).collect(),
-            by_sector,
-            sector_sizes: panel.sector_counts(),
-        }
-    }
-
-    /// Mean of all stocks on `day`, then of each sector's stocks (0 for an empty sector).
-    fn day_means(&self, day: usize) -> impl Iterator<Item = f64> + '_ {
-        let n: usize = self.sector_sizes.iter().sum();
-        let all = self.all[day] / n.max(1) as f64;
-        let sectors = self.sector_sizes.iter().enumerate().map(move |(s, &size)| {
-            if size == 0 {
-                0.0
-            } else {
-                self.by_sector[(day, s)] / size as f64
-            }
+        let all: Vec<f64> = by_sector.rows().into_iter().map(|r| r.sum()).collect();
+        let sector_sizes = panel.sector_counts();
+        let n = panel.stocks().max(1) as f64;
+        let context = Array2::from_shape_fn((panel.days(), 1 + k), |(day, p)| {
+            let mean = match p {
+                0 => all[day] / n,
+                _ if sector_sizes[p - 1] == 0 => 0.0,
+                _ => by_sector[(day, p - 1)] / sector_sizes[p - 1] as f64,
+            };
+            scale_return(mean as f32)
         });
-        std::iter::once(all).chain(sectors)
+        CrossSection { all, by_sector, sector_sizes, context }
     }
 
     /// Mean of the other stocks on `day`, and of the other stocks of `stock`'s sector.
@@ -289,6 +285,9 @@ fn cut(
     let mut raw = Array2::<f32>::zeros((n, span));
     let (mut market, mut sector) = (raw.clone(), raw.clone());
     let mut truth = panel.truth.as_ref().map(|_| (raw.clone(), raw.clone(), raw.clone()));
+    let l = opts.input_days;
+    let paths = means.context.ncols();
+    let mut context = Array2::<f32>::zeros((n, paths * l));
     let (mut labels, mut window_stocks, mut starts) =
         (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
     let mut row = 0;
@@ -306,6 +305,11 @@ fn cut(
                     tu[(row, d)] = t.specific[(day, stock)] as f32;
                 }
             }
+            for d in 0..l {
+                for p in 0..paths {
+                    context[(row, p * l + d)] = means.context[(start + d, p)];
+                }
+            }
             labels.push(panel.sectors[stock]);
             window_stocks.push(stock);
             starts.push(start);
@@ -313,20 +317,6 @@ fn cut(
         }
     }
     let inputs = raw.slice(s![.., ..opts.input_days]).mapv(scale_return);
-    let l = opts.input_days;
-    let paths = 1 + panel.sector_names.len();
-    let mut context = Array2::<f32>::zeros((n, paths * l));
-    let mut row = 0;
-    for _ in stocks {
-        for &start in &starts_per_stock {
-            for d in 0..l {
-                for (p, mean) in means.day_means(start + d).enumerate() {
-                    context[(row, p * l + d)] = scale_return(mean as f32);
-                }
-            }
-            row += 1;
-        }
-    }
     SeriesSet {
         name: panel.name.clone(),
         label_name: "sector".into(),
