@@ -237,9 +237,19 @@ fn markdown(options: &ReturnsOptions, panel: &ReturnsPanel, audits: &[SeedAudit]
     let all: Vec<String> = tsd_core::MethodId::all().iter().map(|m| m.name().to_string()).collect();
     let without = super::ReturnsOptions::methods_with_preset(options.source, options.budget);
     let without: Vec<String> = all.into_iter().filter(|m| !without.contains(m)).collect();
+    let epochs: Vec<String> = options
+        .methods
+        .iter()
+        .filter_map(|name| {
+            let method: tsd_core::MethodId = name.parse().ok()?;
+            let c =
+                super::learned::config(method, options.source.name(), options.budget, 0, &options.overrides).ok()?;
+            Some(format!("{name} {} epochs over its phases, {}", c.total_epochs(), c.stop().describe()))
+        })
+        .collect();
     let _ = writeln!(
         s,
-        "\n## Budgets and what is not here\n\nLearned methods trained on every seed: {} ({} budget; presets: \
+        "\n## Budgets and what is not here\n\nLearned methods trained on every seed: {} ({} budget: {}; presets: \
          `tsd config --method <name> --dataset {}`; overrides: {}). Their network (the presets' cross-section \
          network, `tsd_core::two_step::Network::CrossSection`) takes each window followed by its cross-section; \
          the encoders learn loadings on the mean paths and code the window less them, the decoder gives back \
@@ -247,6 +257,7 @@ fn markdown(options: &ReturnsOptions, panel: &ReturnsPanel, audits: &[SeedAudit]
          network for series (no `{}` preset), so not in these tables: {}.",
         list(&options.methods),
         if options.budget.is_quick() { "quick" } else { "full" },
+        list(&epochs),
         options.source,
         if options.overrides.is_empty() { "none".to_string() } else { options.overrides.join(" ") },
         options.source,
