@@ -88,9 +88,6 @@ fn real_returns_from_a_stockdata_file() {
     let empty = tempdir().unwrap();
     let msg = tsd_fails(empty.path(), &["reproduce", "--dataset", "returns", "--data-dir", ".", "--device", "cpu"]);
     assert!(msg.contains("get-stockdata"), "{msg}");
-    // A method without a network for series is refused before any work.
-    let msg = tsd_fails(empty.path(), &["reproduce", "--dataset", "factor-model", "--method", "mathieu", "--quick"]);
-    assert!(msg.contains("no mathieu preset \"factor-model\""), "{msg}");
     // Image-dataset options are refused, not ignored.
     let msg = tsd_fails(empty.path(), &["reproduce", "--dataset", "factor-model", "--quick", "--train-subset", "500"]);
     assert!(msg.contains("--train-subset") && msg.contains("factor-model"), "{msg}");

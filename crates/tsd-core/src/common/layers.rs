@@ -92,3 +92,25 @@ impl Mlp {
         self.out.forward(&h)
     }
 }
+
+/// `Dense(w)` layers named `layer{i}` under `p`, one for each of `widths`,
+/// from `inputs` values; and the width they end at.
+pub(crate) fn dense_layers(p: &nn::Path, inputs: i64, widths: impl IntoIterator<Item = i64>) -> (Vec<nn::Linear>, i64) {
+    let mut layers = Vec::new();
+    let mut d = inputs;
+    for (i, w) in widths.into_iter().enumerate() {
+        layers.push(dense(p / format!("layer{i}"), d, w));
+        d = w;
+    }
+    (layers, d)
+}
+
+/// [`dense_layers`] of `widths` taken in reverse (widest last).
+pub(crate) fn reversed_layers(p: &nn::Path, inputs: i64, widths: &[i64]) -> (Vec<nn::Linear>, i64) {
+    dense_layers(p, inputs, widths.iter().rev().copied())
+}
+
+/// `xs` through `layers`, each followed by a ReLU.
+pub(crate) fn relu_stack(layers: &[nn::Linear], xs: &Tensor) -> Tensor {
+    layers.iter().fold(xs.shallow_clone(), |h, l| l.forward(&h).relu())
+}

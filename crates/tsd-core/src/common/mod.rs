@@ -5,6 +5,7 @@
 
 pub mod checkpoint;
 pub mod config;
+pub mod cross_section;
 pub mod layers;
 pub mod optim;
 pub mod saved;

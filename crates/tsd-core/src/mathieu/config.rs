@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::common::config::ConfigFile;
+use crate::two_step::config::RETURNS_Z_DIM;
 
 /// Which batches an epoch sees.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -18,6 +19,37 @@ pub enum BatchOrder {
     Cycled,
     /// A fresh shuffle and fresh same-class partners for every pass.
     Reshuffled,
+}
+
+/// The baseline's networks.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum MathieuNetwork {
+    /// Jha et al.'s convs (images; a sigmoid output against `[0, 1]` pixels).
+    #[default]
+    Conv,
+    /// Ours, for a return window followed by its cross-section (Mathieu et
+    /// al. have no network for series): the encoder learns loadings on the
+    /// mean paths from the window's products with them and codes the window
+    /// less its loadings times the paths, beside those products, on a dense
+    /// trunk of these widths with LeakyReLUs and no normalisation (their
+    /// forward pass has no training mode), then linear heads for s, the mean
+    /// and the log-variance of z; the decoder is the two-step model's
+    /// cross-section decoder of `concat[z, s]` (loadings times the paths
+    /// plus a linear map of the codes, a linear output against the scaled
+    /// returns); the pair discriminator sees each window with its moments on
+    /// its own days' paths, through a dense stack of these widths.
+    CrossSection {
+        /// Hidden widths, input side first (the decoder takes them in reverse).
+        widths: Vec<i64>,
+    },
+}
+
+impl MathieuNetwork {
+    /// Whether this is the conv network (left out of config files, as before it existed).
+    pub fn is_conv(&self) -> bool {
+        *self == MathieuNetwork::Conv
+    }
 }
 
 /// Every hyper-parameter of a Mathieu et al. run.
@@ -53,8 +85,19 @@ pub struct MathieuConfig {
     /// Standard deviation of the normal initialisation of conv and linear
     /// weights (biases start at 0; transposed convs keep PyTorch's default).
     pub init_std: f64,
+    /// Weight of `KL(z)` per input value in the auto-encoder and generator
+    /// steps (Jha et al.: 1).
+    #[serde(default = "unit_weight")]
+    pub kl_weight: f64,
+    /// Weight of the generator's adversarial loss (Jha et al.: 1; Mathieu
+    /// et al.'s original: 0.01).
+    #[serde(default = "unit_weight")]
+    pub adversarial_weight: f64,
     /// Batch order over the run.
     pub batches: BatchOrder,
+    /// Architecture (default: conv).
+    #[serde(default, skip_serializing_if = "MathieuNetwork::is_conv")]
+    pub network: MathieuNetwork,
 }
 
 impl MathieuConfig {
@@ -74,7 +117,10 @@ impl MathieuConfig {
             discriminator_steps: 1,
             disc_accuracy_limit: 0.8,
             init_std: 0.05,
+            kl_weight: 1.0,
+            adversarial_weight: 1.0,
             batches: BatchOrder::Cycled,
+            network: MathieuNetwork::Conv,
         }
     }
 
@@ -93,6 +139,28 @@ impl MathieuConfig {
     pub fn sprites_network(dataset: &str) -> Self {
         MathieuConfig { dataset: dataset.into(), ..Self::sprites() }
     }
+
+    /// Ours, for windows of daily returns (`returns`, `factor-model`): Jha
+    /// et al.'s training (losses, steps per iteration, optimisers, the
+    /// discriminator's 80% throttle, batches of 64) on the cross-section
+    /// network ([`MathieuNetwork::CrossSection`], 256 and 256 units), with
+    /// the two-step returns preset's code sizes (s of 10, z of
+    /// [`RETURNS_Z_DIM`]) and a fixed 30 epochs.
+    pub fn returns(dataset: &str) -> Self {
+        MathieuConfig {
+            dataset: dataset.into(),
+            s_dim: 10,
+            z_dim: RETURNS_Z_DIM,
+            epochs: 30,
+            network: MathieuNetwork::CrossSection { widths: vec![256, 256] },
+            ..Self::mnist()
+        }
+    }
+}
+
+/// Jha et al.'s weight of a term, for config files written before its field.
+fn unit_weight() -> f64 {
+    1.0
 }
 
 impl ConfigFile for MathieuConfig {}

@@ -16,14 +16,16 @@ mod batches;
 mod config;
 pub mod model;
 pub mod nets;
+mod series_nets;
 pub mod train;
 
 pub use batches::{PairedBatch, PairedBatches};
-pub use config::{BatchOrder, MathieuConfig};
+pub use config::{BatchOrder, MathieuConfig, MathieuNetwork};
 pub use model::MathieuModel;
 pub use train::{MathieuFigures, MathieuTrainer};
 
 use crate::common::config::InputScaling;
+use crate::common::cross_section::CrossSectionShape;
 use crate::common::saved::SavedModel;
 use crate::common::tensors::TensorData;
 use crate::method::{dataset_name, Budget, Curve, CurvePanel, Method, MethodSettings, QUICK_EPOCHS};
@@ -56,20 +58,22 @@ impl Method for Mathieu {
     const CITATION: &'static str =
         "Mathieu, Zhao, Sprechmann, Ramesh & LeCun, NIPS 2016; trained as re-implemented by Jha et al., ECCV 2018";
     const CURVES_CAPTION: &'static str = "Training curves: reconstruction loss (`rec`, `val_rec`) and the image discriminator's accuracy (`disc_acc`); one line per seed.";
-    const PRESETS: &'static [&'static str] = &["mnist", "mnist-64", "sprites"];
+    const PRESETS: &'static [&'static str] = &["mnist", "mnist-64", "sprites", "returns", "factor-model"];
 
     type Config = MathieuConfig;
     type Model = MathieuModel;
     type Figures = MathieuFigures;
 
-    /// The preset of the dataset (MNIST: Jha et al.'s release); any other
-    /// dataset gets the Sprites preset ([`MathieuConfig::sprites_network`]). The quick budget
+    /// The preset of the dataset (MNIST: Jha et al.'s release; return
+    /// windows: [`MathieuConfig::returns`]); any other dataset gets the
+    /// Sprites preset ([`MathieuConfig::sprites_network`]). The quick budget
     /// trains [`QUICK_EPOCHS`].
     fn preset(name: &str, budget: Budget) -> Result<MathieuConfig> {
         let mut config = match name {
             "mnist" => MathieuConfig::mnist(),
             "mnist-64" => MathieuConfig::mnist_64(),
             "sprites" => MathieuConfig::sprites(),
+            "returns" | "factor-model" => MathieuConfig::returns(name),
             other => MathieuConfig::sprites_network(dataset_name::<Self>(other)?),
         };
         if budget.is_quick() {
@@ -78,8 +82,8 @@ impl Method for Mathieu {
         Ok(config)
     }
 
-    /// Images only: Jha et al.'s networks are convs (a dense version for
-    /// return windows is not written yet, and is refused here).
+    /// The conv networks take images of at least [`nets::MIN_SIDE`] pixels
+    /// a side; the cross-section networks, return windows with their context.
     fn train_tensors(
         config: &MathieuConfig,
         spec: ModelSpec,
@@ -87,18 +91,22 @@ impl Method for Mathieu {
         val: TensorData,
         run: &RunOptions,
     ) -> Result<(MathieuModel, History)> {
-        if spec.side < nets::MIN_SIDE {
-            return Err(CoreError::Data(format!(
-                "Mathieu et al.'s networks need images of at least {0}x{0} pixels (a last conv map of \
-                 2x2 or more for its InstanceNorm), got {1}x{1}{2}",
-                nets::MIN_SIDE,
-                spec.side,
-                if spec.side == 1 {
-                    " (series such as return windows need a dense version of its networks, not written yet)"
-                } else {
-                    ""
-                }
-            )));
+        match config.network {
+            MathieuNetwork::CrossSection { .. } => CrossSectionShape::check(&spec).map_err(CoreError::Data)?,
+            MathieuNetwork::Conv if spec.side < nets::MIN_SIDE => {
+                return Err(CoreError::Data(format!(
+                    "Mathieu et al.'s conv networks need images of at least {0}x{0} pixels (a last conv map \
+                     of 2x2 or more for its InstanceNorm), got {1}x{1}{2}",
+                    nets::MIN_SIDE,
+                    spec.side,
+                    if spec.side == 1 {
+                        " (for return windows, use the returns preset's cross-section network)"
+                    } else {
+                        ""
+                    }
+                )));
+            }
+            MathieuNetwork::Conv => {}
         }
         let mut model = MathieuModel::new(config.clone(), spec, train.images.device());
         let mut trainer = MathieuTrainer::from_tensors(&mut model, train, val)?;

@@ -3,10 +3,13 @@
 use rand_chacha::ChaCha8Rng;
 use tch::nn::VarStore;
 use tch::{Device, Tensor};
+use tsd_data::returns::windows::CLIP;
 use tsd_data::Normalization;
 
-use super::config::MathieuConfig;
-use super::nets::{Decoder, Discriminator, Encoder, Sizes};
+use super::config::{MathieuConfig, MathieuNetwork};
+use super::nets::{Decoder, Discriminator, Encoded, Encoder, Sizes};
+use super::series_nets::{SeriesDiscriminator, SeriesEncoder};
+use crate::common::cross_section::{CrossSectionDecoder, CrossSectionShape};
 use crate::common::saved::SavedModel;
 use crate::common::tensors::normal_noise;
 use crate::method::Model;
@@ -18,31 +21,104 @@ use crate::model::{Codes, Disentangler, ModelSpec};
 pub struct MathieuModel {
     /// Hyper-parameters.
     pub config: MathieuConfig,
-    /// Data shape and normalisation (always `[0, 1]` pixels).
+    /// Data shape and normalisation (`[0, 1]` pixels, or scaled return windows).
     pub spec: ModelSpec,
     /// Encoder and decoder.
     pub gen_vs: VarStore,
-    pub(super) encoder: Encoder,
-    pub(super) decoder: Decoder,
+    nets: Nets,
     /// Discriminator.
     pub disc_vs: VarStore,
-    pub(super) disc: Discriminator,
+}
+
+/// Jha et al.'s three conv networks.
+#[derive(Debug)]
+struct ConvNets {
+    encoder: Encoder,
+    decoder: Decoder,
+    disc: Discriminator,
+}
+
+/// The three cross-section networks, and the inputs' layout.
+#[derive(Debug)]
+struct SeriesNets {
+    shape: CrossSectionShape,
+    encoder: SeriesEncoder,
+    decoder: CrossSectionDecoder,
+    disc: SeriesDiscriminator,
+}
+
+/// The three networks, of one architecture.
+#[derive(Debug)]
+enum Nets {
+    /// Jha et al.'s convs.
+    Conv(Box<ConvNets>),
+    /// The cross-section networks for return windows.
+    CrossSection(Box<SeriesNets>),
 }
 
 impl MathieuModel {
     fn build(config: MathieuConfig, spec: ModelSpec, device: Device) -> Self {
-        let sizes = Sizes::new(spec.channels, spec.side, config.nf, config.init_std);
         let gen_vs = VarStore::new(device);
-        let encoder = Encoder::new(&(gen_vs.root() / "encoder"), sizes, config.s_dim, config.z_dim);
-        let decoder = Decoder::new(&(gen_vs.root() / "decoder"), sizes, config.s_dim, config.z_dim);
         let disc_vs = VarStore::new(device);
-        let disc = Discriminator::new(&(disc_vs.root() / "discriminator"), sizes);
-        MathieuModel { config, spec, gen_vs, encoder, decoder, disc_vs, disc }
+        let (enc, dec, dis) = (gen_vs.root() / "encoder", gen_vs.root() / "decoder", disc_vs.root() / "discriminator");
+        let (s_dim, z_dim) = (config.s_dim, config.z_dim);
+        let nets = match &config.network {
+            MathieuNetwork::Conv => {
+                let sizes = Sizes::new(spec.channels, spec.side, config.nf, config.init_std);
+                Nets::Conv(Box::new(ConvNets {
+                    encoder: Encoder::new(&enc, sizes, s_dim, z_dim),
+                    decoder: Decoder::new(&dec, sizes, s_dim, z_dim),
+                    disc: Discriminator::new(&dis, sizes),
+                }))
+            }
+            MathieuNetwork::CrossSection { widths } => {
+                let shape = CrossSectionShape::of(&spec);
+                Nets::CrossSection(Box::new(SeriesNets {
+                    shape,
+                    encoder: SeriesEncoder::new(&enc, shape, widths, s_dim, z_dim),
+                    decoder: CrossSectionDecoder::new(&dec, s_dim + z_dim, widths, shape),
+                    disc: SeriesDiscriminator::new(&dis, shape, widths),
+                }))
+            }
+        };
+        MathieuModel { config, spec, gen_vs, nets, disc_vs }
     }
 
-    /// Images from codes, in `[0, 1]` (with gradients when enabled).
-    pub(super) fn generate(&self, s: &Tensor, z: &Tensor) -> Tensor {
-        self.decoder.forward(s, z).sigmoid()
+    /// The codes of inputs (with gradients when enabled).
+    pub(super) fn encoded(&self, xs: &Tensor) -> Encoded {
+        match &self.nets {
+            Nets::Conv(nets) => nets.encoder.forward(xs),
+            Nets::CrossSection(nets) => nets.encoder.forward(xs),
+        }
+    }
+
+    /// Outputs from codes (with gradients when enabled): images in `[0, 1]`
+    /// (a sigmoid), or windows on the days of `inputs` (their context;
+    /// without them, as if every mean path were flat at zero) within the
+    /// scaled returns' `±CLIP` (`CLIP tanh(out / CLIP)`, near the identity
+    /// inside it): like the sigmoid, a bound to the inputs' range.
+    pub(super) fn generate(&self, s: &Tensor, z: &Tensor, inputs: Option<&Tensor>) -> Tensor {
+        match &self.nets {
+            Nets::Conv(nets) => nets.decoder.forward(s, z).sigmoid(),
+            Nets::CrossSection(nets) => (nets.decoder.forward(&Tensor::cat(&[z, s], 1), inputs) / CLIP).tanh() * CLIP,
+        }
+    }
+
+    /// A generated output as the discriminator takes inputs: an image as it
+    /// is, a window followed by the context of `inputs`, on whose days it was made.
+    pub(super) fn as_input(&self, generated: &Tensor, inputs: &Tensor) -> Tensor {
+        match &self.nets {
+            Nets::Conv(_) => generated.shallow_clone(),
+            Nets::CrossSection(nets) => nets.shape.with_context_of(generated, inputs),
+        }
+    }
+
+    /// The discriminator's logits `(N, 2)` for `(reference, candidate)` pairs of inputs.
+    pub(super) fn judge(&self, reference: &Tensor, candidate: &Tensor) -> Tensor {
+        match &self.nets {
+            Nets::Conv(nets) => nets.disc.forward(reference, candidate),
+            Nets::CrossSection(nets) => nets.disc.forward(reference, candidate),
+        }
     }
 }
 
@@ -89,18 +165,26 @@ impl Disentangler for MathieuModel {
 
     /// S and the mean of Z.
     fn encode(&self, images: &Tensor) -> Codes {
-        let e = tch::no_grad(|| self.encoder.forward(images));
+        let e = tch::no_grad(|| self.encoded(images));
         Codes { s: e.s, z: e.mu }
     }
 
     /// S, the mean of Z and one reparameterised sample of Z per image, from one encoder pass.
     fn encode_sampled(&self, images: &Tensor, rng: &mut ChaCha8Rng) -> (Codes, Option<Tensor>) {
-        let e = tch::no_grad(|| self.encoder.forward(images));
+        let e = tch::no_grad(|| self.encoded(images));
         let z_sample = sample(&e.mu, &e.logvar, rng);
         (Codes { s: e.s, z: e.mu }, Some(z_sample))
     }
 
     fn decode(&self, s: &Tensor, z: &Tensor) -> Tensor {
-        tch::no_grad(|| self.generate(s, z))
+        tch::no_grad(|| self.generate(s, z, None))
+    }
+
+    fn decode_given(&self, s: &Tensor, z: &Tensor, inputs: &Tensor) -> Tensor {
+        tch::no_grad(|| self.generate(s, z, Some(inputs)))
+    }
+
+    fn reconstructed(&self, inputs: &Tensor) -> Tensor {
+        self.spec.reconstructed(inputs)
     }
 }

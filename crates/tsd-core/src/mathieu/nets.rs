@@ -99,7 +99,7 @@ fn instance_norm(xs: &Tensor) -> Tensor {
 }
 
 /// LeakyReLU with slope [`LEAK`].
-fn leaky(xs: &Tensor) -> Tensor {
+pub(super) fn leaky(xs: &Tensor) -> Tensor {
     xs.maximum(&(xs * LEAK))
 }
 

@@ -2,11 +2,13 @@
 //! order, from the stream of paired batches ([`super::batches`]):
 //!
 //! - **A**, the auto-encoder step (1 batch: images x1, partners x2 of the
-//!   same class): `KL(z1)/pixels + MSE(Dec(z1, s1), x1) + MSE(Dec(z1, s2), x1)`
-//!   with z1 sampled, on its own Adam;
+//!   same class): `w KL(z1)/pixels + MSE(Dec(z1, s1), x1) + MSE(Dec(z1, s2), x1)`
+//!   with z1 sampled, on its own Adam (`w` is `kl_weight`, 1 in Jha et al.;
+//!   return windows: every output on x1's days, against x1's window);
 //! - **B**, `generator_steps` generator steps (2 batches each: x1 from the
 //!   first, x3 from the second): `Dec(z1, s3)` and `Dec(prior sample, s3)`
-//!   must pass the pair discriminator as real pairs next to x3, plus `KL(z1)`,
+//!   must pass the pair discriminator as real pairs next to x3 (weighted by
+//!   `adversarial_weight`, 1 in Jha et al.), plus `w KL(z1)/pixels`,
 //!   on a second Adam over the same encoder and decoder;
 //! - **C**, `discriminator_steps` discriminator steps (2 batches: x1 from the
 //!   first, images x2 and partners x3 from the second): `(x2, x3)` is real,
@@ -130,7 +132,8 @@ impl<'a> MathieuTrainer<'a> {
     /// `[rec, swap, kl, gen, disc_loss, disc_acc]` and the discriminator steps taken.
     fn iteration(&mut self, iteration: usize) -> Result<([f64; 6], usize)> {
         let c = self.model.config.clone();
-        let pixels = self.model.spec.channels * self.model.spec.side * self.model.spec.side;
+        let spec = self.model.spec;
+        let pixels = spec.output_channels() * spec.side * spec.side;
         let mut next = iteration * self.batches_per_iteration();
         let mut take = |this: &mut Self| {
             next += 1;
@@ -142,14 +145,16 @@ impl<'a> MathieuTrainer<'a> {
         let (x1, x2) = take(self);
         let n = x1.size()[0];
         let m = &*self.model;
-        let e = m.encoder.forward(&Tensor::cat(&[&x1, &x2], 0));
+        let e = m.encoded(&Tensor::cat(&[&x1, &x2], 0));
         let (mu1, logvar1) = (e.mu.narrow(0, 0, n), e.logvar.narrow(0, 0, n));
         let z1 = sample(&mu1, &logvar1, &mut rng);
-        let out = m.generate(&e.s, &Tensor::cat(&[&z1, &z1], 0));
-        let rec = out.narrow(0, 0, n).mse_loss(&x1, Reduction::Mean);
-        let swap = out.narrow(0, n, n).mse_loss(&x1, Reduction::Mean);
+        let x1_twice = Tensor::cat(&[&x1, &x1], 0);
+        let out = m.generate(&e.s, &Tensor::cat(&[&z1, &z1], 0), Some(&x1_twice));
+        let target = spec.reconstructed(&x1);
+        let rec = out.narrow(0, 0, n).mse_loss(&target, Reduction::Mean);
+        let swap = out.narrow(0, n, n).mse_loss(&target, Reduction::Mean);
         let kl = kl_per_pixel(&mu1, &logvar1, pixels);
-        self.opt_ae.backward_step(&(&kl + &rec + &swap));
+        self.opt_ae.backward_step(&(&kl * c.kl_weight + &rec + &swap));
 
         // B: the generator's fakes must pass as real pairs.
         self.model.disc_vs.freeze();
@@ -158,16 +163,18 @@ impl<'a> MathieuTrainer<'a> {
             let (x1, _) = take(self);
             let (x3, _) = take(self);
             let m = &*self.model;
-            let e = m.encoder.forward(&Tensor::cat(&[&x1, &x3], 0));
+            let e = m.encoded(&Tensor::cat(&[&x1, &x3], 0));
             let (mu1, logvar1, s3) = (e.mu.narrow(0, 0, n), e.logvar.narrow(0, 0, n), e.s.narrow(0, n, n));
             let z1 = sample(&mu1, &logvar1, &mut rng);
             let prior = normal_noise(&mut rng, [n, c.z_dim], x1.device());
-            let fakes = m.generate(&Tensor::cat(&[&s3, &s3], 0), &Tensor::cat(&[z1, prior], 0));
-            let logits = m.disc.forward(&Tensor::cat(&[&x3, &x3], 0), &fakes);
+            // Both fakes on x1's days (windows: their context).
+            let x1_twice = Tensor::cat(&[&x1, &x1], 0);
+            let fakes = m.generate(&Tensor::cat(&[&s3, &s3], 0), &Tensor::cat(&[z1, prior], 0), Some(&x1_twice));
+            let logits = m.judge(&Tensor::cat(&[&x3, &x3], 0), &m.as_input(&fakes, &x1_twice));
             let real = Tensor::ones([2 * n], (Kind::Int64, x1.device()));
             // Two batch means summed: twice the mean over both.
             let adversarial = logits.cross_entropy_for_logits(&real) * 2.0;
-            let loss = &adversarial + kl_per_pixel(&mu1, &logvar1, pixels);
+            let loss = &adversarial * c.adversarial_weight + kl_per_pixel(&mu1, &logvar1, pixels) * c.kl_weight;
             self.opt_gen.backward_step(&loss);
             gen += adversarial.detach() / c.generator_steps.max(1) as f64;
         }
@@ -180,10 +187,10 @@ impl<'a> MathieuTrainer<'a> {
             let (x2, x3) = take(self);
             let m = &*self.model;
             let fake = tch::no_grad(|| {
-                let e = m.encoder.forward(&Tensor::cat(&[&x1, &x3], 0));
-                m.generate(&e.s.narrow(0, n, n), &e.mu.narrow(0, 0, n))
+                let e = m.encoded(&Tensor::cat(&[&x1, &x3], 0));
+                m.as_input(&m.generate(&e.s.narrow(0, n, n), &e.mu.narrow(0, 0, n), Some(&x1)), &x1)
             });
-            let logits = m.disc.forward(&Tensor::cat(&[&x2, &x3], 0), &Tensor::cat(&[&x3, &fake], 0));
+            let logits = m.judge(&Tensor::cat(&[&x2, &x3], 0), &Tensor::cat(&[&x3, &fake], 0));
             let device = x1.device();
             let truth =
                 Tensor::cat(&[Tensor::ones([n], (Kind::Int64, device)), Tensor::zeros([n], (Kind::Int64, device))], 0);

@@ -100,7 +100,7 @@ impl Method for TwoStep {
         run: &RunOptions,
     ) -> Result<(TwoStepModel, History)> {
         if let Network::CrossSection { .. } = config.network {
-            nets::CrossSectionShape::check(&spec).map_err(CoreError::Data)?;
+            crate::common::cross_section::CrossSectionShape::check(&spec).map_err(CoreError::Data)?;
         }
         let mut model = TwoStepModel::new(config.clone(), spec, train.images.device());
         let mut trainer = TwoStepTrainer::from_tensors(&mut model, train, val);

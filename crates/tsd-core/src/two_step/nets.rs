@@ -4,10 +4,11 @@
 //! [`Network`](super::config::Network).
 
 use tch::nn::{self, Module};
-use tch::{Kind, Tensor};
+use tch::Tensor;
 
 use super::config::Network;
-use crate::common::layers::{conv, dense, DenseBnRelu, KERNEL};
+use crate::common::cross_section::{CrossSectionDecoder, CrossSectionShape, LOADINGS_HIDDEN};
+use crate::common::layers::{conv, dense, relu_stack, reversed_layers, DenseBnRelu, KERNEL};
 use crate::model::ModelSpec;
 
 /// The encoder of one code, conv or dense.
@@ -113,23 +114,6 @@ impl DenseEncoder {
     }
 }
 
-/// `Dense(w)` layers named `layer{i}` under `p`, one for each of `widths` taken
-/// in reverse (widest last), from `inputs` values; and the width they end at.
-fn reversed_layers(p: &nn::Path, inputs: i64, widths: &[i64]) -> (Vec<nn::Linear>, i64) {
-    let mut layers = Vec::with_capacity(widths.len());
-    let mut d = inputs;
-    for (i, &w) in widths.iter().rev().enumerate() {
-        layers.push(dense(p / format!("layer{i}"), d, w));
-        d = w;
-    }
-    (layers, d)
-}
-
-/// `xs` through `layers`, each followed by a ReLU.
-fn relu_stack(layers: &[nn::Linear], xs: &Tensor) -> Tensor {
-    layers.iter().fold(xs.shallow_clone(), |h, l| l.forward(&h).relu())
-}
-
 /// `concat[z, s] -> [Dense(w) -> ReLU] for each width, widest last -> Dense(C*H*W)`,
 /// reshaped to `(N, C, H, W)`; the output layer is linear.
 #[derive(Debug)]
@@ -159,55 +143,6 @@ impl DenseDecoder {
     }
 }
 
-/// Hidden units of the cross-section encoders' loadings head.
-const LOADINGS_HIDDEN: i64 = 64;
-
-/// How a cross-section network's input is laid out: a window of `length`
-/// steps, then `paths` mean paths of the same length.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CrossSectionShape {
-    /// Steps of the window.
-    pub length: i64,
-    /// Mean paths of the context.
-    pub paths: i64,
-}
-
-impl CrossSectionShape {
-    /// The layout of `spec`'s inputs (checked by [`CrossSectionShape::check`]).
-    pub fn of(spec: &ModelSpec) -> Self {
-        let length = spec.output_channels() * spec.side * spec.side;
-        CrossSectionShape { length, paths: if length > 0 { spec.context / length } else { 0 } }
-    }
-
-    /// Whether `spec` describes series with a context of whole mean paths.
-    pub fn check(spec: &ModelSpec) -> std::result::Result<(), String> {
-        let shape = Self::of(spec);
-        if spec.side != 1 || spec.context == 0 || shape.length == 0 || shape.paths * shape.length != spec.context {
-            return Err(format!(
-                "the cross-section network takes series followed by their context (whole mean paths of the \
-                 window's length), got {} channels of side {} with {} of context",
-                spec.channels, spec.side, spec.context
-            ));
-        }
-        Ok(())
-    }
-
-    /// The window `(N, length)` and the paths `(N, paths, length)` of `inputs`.
-    fn split(&self, inputs: &Tensor) -> (Tensor, Tensor) {
-        let flat = inputs.flatten(1, -1);
-        let paths = flat.narrow(1, self.length, self.paths * self.length).view([-1, self.paths, self.length]);
-        (flat.narrow(1, 0, self.length), paths)
-    }
-
-    /// The window's mean product with each path, then each path's mean square, `(N, 2 * paths)`.
-    fn moments(window: &Tensor, paths: &Tensor) -> Tensor {
-        let dims: &[i64] = &[2];
-        let products = (paths * window.unsqueeze(1)).mean_dim(dims, false, Kind::Float);
-        let squares = (paths * paths).mean_dim(dims, false, Kind::Float);
-        Tensor::cat(&[products, squares], 1)
-    }
-}
-
 /// `loadings = Dense(LOADINGS_HIDDEN) -> BN -> ReLU -> Dense(paths)` of the
 /// moments; `code = trunk(concat[window - loadings . paths, moments])` on a
 /// [`DenseEncoder`] (a non-negative code).
@@ -222,7 +157,7 @@ pub struct CrossSectionEncoder {
 impl CrossSectionEncoder {
     /// Builds it for inputs laid out as `shape`, with a code of `dim`.
     pub fn new(p: &nn::Path, shape: CrossSectionShape, widths: &[i64], dim: i64, bn_momentum: f64) -> Self {
-        let moments = 2 * shape.paths;
+        let moments = shape.moment_count();
         CrossSectionEncoder {
             shape,
             hidden: DenseBnRelu::new(&(p / "loadings_hidden"), moments, LOADINGS_HIDDEN, bn_momentum),
@@ -236,47 +171,8 @@ impl CrossSectionEncoder {
         let (window, paths) = self.shape.split(xs);
         let moments = CrossSectionShape::moments(&window, &paths);
         let loadings = self.loadings.forward(&self.hidden.forward_t(&moments, train));
-        let residual = window - (loadings.unsqueeze(2) * &paths).sum_dim_intlist(1, false, Kind::Float);
+        let residual = window - CrossSectionShape::loaded(&loadings, &paths);
         self.trunk.forward_t(&Tensor::cat(&[residual, moments], 1), train)
-    }
-}
-
-/// `loadings = [Dense(w) -> ReLU] for each width, widest last -> Dense(paths)`
-/// of the codes; output `loadings . paths + Dense(length)(codes)`, shaped
-/// `(N, length, 1, 1)`.
-#[derive(Debug)]
-pub struct CrossSectionDecoder {
-    shape: CrossSectionShape,
-    layers: Vec<nn::Linear>,
-    loadings: nn::Linear,
-    own: nn::Linear,
-}
-
-impl CrossSectionDecoder {
-    /// Builds it for codes of `code_dim` values and inputs laid out as
-    /// `shape`; `widths` are the encoder's, taken in reverse.
-    pub fn new(p: &nn::Path, code_dim: i64, widths: &[i64], shape: CrossSectionShape) -> Self {
-        let (layers, d) = reversed_layers(p, code_dim, widths);
-        CrossSectionDecoder {
-            shape,
-            layers,
-            loadings: dense(p / "loadings", d, shape.paths),
-            own: dense(p / "own", code_dim, shape.length),
-        }
-    }
-
-    /// `(N, code_dim)` and the inputs whose paths to load -> `(N, length, 1, 1)`.
-    pub fn forward(&self, code: &Tensor, inputs: Option<&Tensor>) -> Tensor {
-        let own = self.own.forward(code);
-        let out = match inputs {
-            Some(inputs) => {
-                let h = relu_stack(&self.layers, code);
-                let (_, paths) = self.shape.split(inputs);
-                own + (self.loadings.forward(&h).unsqueeze(2) * paths).sum_dim_intlist(1, false, Kind::Float)
-            }
-            None => own,
-        };
-        out.view([-1, self.shape.length, 1, 1])
     }
 }
 

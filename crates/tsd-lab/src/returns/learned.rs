@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use tch::{Device, Tensor};
 use tsd_core::method::TrainedModel;
 use tsd_core::train::RunOptions;
-use tsd_core::{encode_tensor, Budget, MethodConfig, MethodId, ModelSpec, TensorData};
+use tsd_core::{encode_tensor, Budget, DatasetCodes, MethodConfig, MethodId, ModelSpec, TensorData};
 use tsd_data::returns::windows::scale_return;
 use tsd_data::returns::SeriesSet;
 
@@ -64,10 +64,16 @@ pub fn train(
     Ok(model)
 }
 
-/// `(S, Z)` codes of every window of `data`.
-pub fn codes(model: &TrainedModel, data: &TensorData) -> Result<(Array2<f32>, Array2<f32>)> {
-    let codes = encode_tensor(model.disentangler(), &data.images, ENCODE_BATCH, None)?;
-    Ok((codes.s, codes.z))
+/// The codes of every window of `data`: S, Z (for a model whose Z is a
+/// distribution, its mean) and, for such a model, one draw of Z per window
+/// with `sample_seed`.
+pub fn codes(model: &TrainedModel, data: &TensorData, sample_seed: u64) -> Result<DatasetCodes> {
+    Ok(encode_tensor(model.disentangler(), &data.images, ENCODE_BATCH, Some(sample_seed))?)
+}
+
+/// Seed of the Z draws of part `part` (0 train, 1 validation, 2 test) of run `seed`.
+pub fn sample_seed(seed: u64, part: usize) -> u64 {
+    seed.wrapping_mul(3).wrapping_add(part as u64)
 }
 
 /// How well a model reconstructs the test windows, beside what predicting

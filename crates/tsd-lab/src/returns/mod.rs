@@ -228,13 +228,14 @@ pub fn reproduce(
     for seed in (0..options.seeds).filter(|&k| shard.is_none_or(|s| s.takes(k as usize))) {
         let dir = runs.join(options.source.name()).join(format!("seed{seed}"));
         let path = dir.join(AUDIT_FILE);
-        if let Some(done) = read_audit(&path, options)? {
+        let earlier = read_audit(&path, options)?;
+        if let Some(done) = earlier.as_ref().filter(|a| a.options.methods == options.methods) {
             progress.line(&format!("{} seed {seed}: already audited in {}", options.source, path.display()));
-            audits.push(done);
+            audits.push(done.clone());
             continue;
         }
         progress.line(&format!("{} seed {seed}: loading and auditing (run folder {})", options.source, dir.display()));
-        let audit = audit_seed(options, seed, probes, &dir, progress)?;
+        let audit = audit_seed(options, seed, probes, (&dir, earlier.as_ref()), progress)?;
         std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
         tsd_core::common::checkpoint::write_atomic(&path, serde_json::to_string_pretty(&audit)?.as_bytes())?;
         audits.push(audit);
@@ -247,6 +248,8 @@ pub fn reproduce(
     Ok(audits)
 }
 
+/// The audit at `path` when it was made by this version with `options`,
+/// the list of methods aside (its codes' audits hold for any list).
 fn read_audit(path: &Path, options: &ReturnsOptions) -> Result<Option<SeedAudit>> {
     if !path.is_file() {
         return Ok(None);
@@ -254,19 +257,22 @@ fn read_audit(path: &Path, options: &ReturnsOptions) -> Result<Option<SeedAudit>
     let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     // Options are compared as written (data folder, device and quiet are not
     // part of them: they do not change what an audit computes).
-    let written = serde_json::to_value(options)?;
+    let any_methods = |o: &ReturnsOptions| serde_json::to_value(ReturnsOptions { methods: Vec::new(), ..o.clone() });
+    let written = any_methods(options)?;
     match serde_json::from_str::<SeedAudit>(&text) {
-        Ok(a) if serde_json::to_value(&a.options)? == written && a.version == AUDIT_VERSION => Ok(Some(a)),
+        Ok(a) if any_methods(&a.options)? == written && a.version == AUDIT_VERSION => Ok(Some(a)),
         _ => Ok(None), // another version or other options: audited again, the file replaced
     }
 }
 
-/// The codes of seed `seed`, audited.
+/// The codes of seed `seed`, audited, its learned methods trained in `dir`;
+/// a code already audited in `earlier` (the same seed and options, other
+/// methods) keeps that audit, so adding a method probes only its codes.
 pub fn audit_seed(
     options: &ReturnsOptions,
     seed: u64,
     probes: &ReturnsProbes,
-    dir: &Path,
+    (dir, earlier): (&Path, Option<&SeedAudit>),
     progress: &dyn ReturnsProgress,
 ) -> Result<SeedAudit> {
     let (panel, splits) = options.load(seed)?;
@@ -311,10 +317,14 @@ pub fn audit_seed(
         progress.line(&format!("  training {name} in {} ({epochs} epochs; a rerun continues it)", run_dir.display()));
         let model = learned::train(&config, &splits.train, [&data[0], &data[1]], &identity, &run_dir, options.quiet)?;
         reconstructions.push((name.clone(), learned::reconstruction(&model, &splits.test, &data[2])));
-        let [a, b, c] = data.each_ref().map(|d| learned::codes(&model, d));
+        let [a, b, c] = [0, 1, 2].map(|i| learned::codes(&model, &data[i], learned::sample_seed(seed, i)));
         let (a, b, c) = (a?, b?, c?);
-        features.push(Features { name: format!("{name} S"), parts: [a.0, b.0, c.0] });
-        features.push(Features { name: format!("{name} Z"), parts: [a.1, b.1, c.1] });
+        features.push(Features { name: format!("{name} S"), parts: [a.s, b.s, c.s] });
+        let z_name = if a.z_sample.is_some() { format!("{name} Z (mean)") } else { format!("{name} Z") };
+        features.push(Features { name: z_name, parts: [a.z, b.z, c.z] });
+        if let (Some(za), Some(zb), Some(zc)) = (a.z_sample, b.z_sample, c.z_sample) {
+            features.push(Features { name: format!("{name} Z (one sample)"), parts: [za, zb, zc] });
+        }
         if let Some(e) = learned::swap_error(&splits.test, &pairs, &learned::model_swaps(&model, &data[2], &pairs)?) {
             swaps.push((name.clone(), e));
         }
@@ -327,6 +337,11 @@ pub fn audit_seed(
     }
     let mut codes = Vec::new();
     for f in &features {
+        if let Some(done) = earlier.and_then(|a| a.codes.iter().find(|c| c.features == f.name)) {
+            progress.line(&format!("  {}: audited before, kept", f.name));
+            codes.push(done.clone());
+            continue;
+        }
         progress.line(&format!("  probing {} ({} dims)", f.name, f.parts[0].ncols()));
         codes.push(audit::audit(f, &targets, probes)?);
     }

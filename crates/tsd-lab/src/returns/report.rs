@@ -250,10 +250,12 @@ fn markdown(options: &ReturnsOptions, panel: &ReturnsPanel, audits: &[SeedAudit]
     let _ = writeln!(
         s,
         "\n## Budgets and what is not here\n\nLearned methods trained on every seed: {} ({} budget: {}; presets: \
-         `tsd config --method <name> --dataset {}`; overrides: {}). Their network (the presets' cross-section \
-         network, `tsd_core::two_step::Network::CrossSection`) takes each window followed by its cross-section; \
-         the encoders learn loadings on the mean paths and code the window less them, the decoder gives back \
-         learned loadings times the mean paths plus a linear map of the codes. Registered methods without a \
+         `tsd config --method <name> --dataset {}`; overrides: {}). Their networks (the presets' cross-section \
+         networks, `tsd_core::two_step::Network::CrossSection` and `tsd_core::mathieu::MathieuNetwork::CrossSection`) \
+         take each window followed by its cross-section; the encoders learn loadings on the mean paths and code \
+         the window less them, the decoder gives back learned loadings times the mean paths plus a linear map of \
+         the codes. A method whose Z is a distribution (Mathieu et al.) is audited on its mean, `Z (mean)`, and \
+         on one draw per window, `Z (one sample)`. Registered methods without a \
          network for series (no `{}` preset), so not in these tables: {}.",
         list(&options.methods),
         if options.budget.is_quick() { "quick" } else { "full" },
