@@ -21,8 +21,9 @@ fn factor_model_quick_writes_its_tables_and_reuses_its_audits() {
     let out = crate::support::tsd(dir.path(), &args);
     assert!(out.status.success() && String::from_utf8_lossy(&out.stderr).matches("already audited").count() == 1);
     let page = std::fs::read_to_string(dir.path().join("results/quick/factor-model/README.md")).unwrap();
-    for needle in ["classical Z (alpha + residuals)", "oracle: true specific path", "Seeds: 2", "specific `u`", "MMD p"]
-    {
+    let needles =
+        ["classical Z (alpha + residuals)", "oracle: true specific path", "Seeds: 2", "specific `u`", "MMD p"];
+    for needle in needles.into_iter().chain(["mathieu Z (mean)", "mathieu Z (one sample)"]) {
         assert!(page.contains(needle), "{needle} not in:\n{page}");
     }
     let audits: serde_json::Value = serde_json::from_str(
@@ -50,6 +51,15 @@ fn factor_model_quick_writes_its_tables_and_reuses_its_audits() {
         "{}",
         crate::support::text(&out)
     );
+    // Another list of methods keeps the audits of the codes already made:
+    // nothing is probed again.
+    let one: Vec<&str> = args.iter().copied().chain(["--method", "two-step"]).collect();
+    let out = crate::support::tsd(dir.path(), &one);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success() && err.matches("two-step Z: audited before, kept").count() == 2, "{err}");
+    assert!(!err.contains("probing"), "{err}");
+    let page = std::fs::read_to_string(dir.path().join("results/quick/factor-model/README.md")).unwrap();
+    assert!(page.contains("two-step Z") && !page.contains("mathieu Z"), "{page}");
 }
 
 #[test]
