@@ -65,23 +65,24 @@ fn two_step_on_series_learns_and_reloads() {
     let n = splits.test.len() as i64;
     assert_eq!(model.swap(&x, &x).size(), [n, 20, 1, 1], "a swap gives back the window, not its context");
     assert!(reads_the_context(&model, &x));
-    // Without its context a window is refused by name.
-    let bare = |s: &tsd_data::returns::SeriesSet| TensorData::from_series(s.inputs.view(), &s.labels, Device::Cpu);
-    let e = TwoStep::train_tensors(
-        &config,
-        ModelSpec::for_series(20, 0, 3),
-        bare(&splits.train),
-        bare(&splits.val),
-        &run(tempfile::tempdir().unwrap().path(), false),
-    )
-    .unwrap_err();
-    assert!(e.to_string().contains("followed by their context"), "{e}");
+    refuses_windows_without_context::<TwoStep>(&config, &splits);
     // Saved and reloaded, it encodes identically.
     let path = dir.path().join("model.safetensors");
     model.save(&path).unwrap();
     let back = TwoStepModel::load(&path, Device::Cpu).unwrap();
     assert_eq!(back.config.network, Network::CrossSection { widths: vec![32] });
     assert!(back.encode(&x).z.equal(&model.encode(&x).z));
+}
+
+/// `M` at `config` refuses windows without their context, by name.
+fn refuses_windows_without_context<M: Method>(config: &M::Config, splits: &SeriesSplits) {
+    let bare = |s: &tsd_data::returns::SeriesSet| TensorData::from_series(s.inputs.view(), &s.labels, Device::Cpu);
+    let dir = tempfile::tempdir().unwrap();
+    let spec = ModelSpec::for_series(20, 0, 3);
+    match M::train_tensors(config, spec, bare(&splits.train), bare(&splits.val), &run(dir.path(), false)) {
+        Ok(_) => panic!("{} trained on windows without their context", M::NAME),
+        Err(e) => assert!(e.to_string().contains("followed by their context"), "{e}"),
+    }
 }
 
 /// A decoder that reads the cross-section: other mean paths, another window.
@@ -132,17 +133,7 @@ fn mathieu_on_series_learns_samples_and_reloads() {
     model.save(&path).unwrap();
     let back = MathieuModel::load(&path, Device::Cpu).unwrap();
     assert!(back.encode(&x).z.equal(&model.encode(&x).z));
-    // Without its context a window is refused by name.
-    let bare = |s: &tsd_data::returns::SeriesSet| TensorData::from_series(s.inputs.view(), &s.labels, Device::Cpu);
-    let e = Mathieu::train_tensors(
-        &config,
-        ModelSpec::for_series(20, 0, 3),
-        bare(&splits.train),
-        bare(&splits.val),
-        &run(tempfile::tempdir().unwrap().path(), false),
-    )
-    .unwrap_err();
-    assert!(e.to_string().contains("followed by their context"), "{e}");
+    refuses_windows_without_context::<Mathieu>(&config, &splits);
 }
 
 #[test]
