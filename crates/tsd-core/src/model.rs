@@ -75,6 +75,11 @@ impl ModelSpec {
         inputs.narrow(1, 0, self.output_channels())
     }
 
+    /// Values a decoder gives back for one input, `output_channels * side * side`.
+    pub fn output_size(&self) -> i64 {
+        self.output_channels() * self.side * self.side
+    }
+
     /// Values of one input, `channels * side * side`.
     pub fn input_size(&self) -> i64 {
         self.channels * self.side * self.side

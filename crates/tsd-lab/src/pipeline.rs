@@ -241,7 +241,7 @@ pub fn probe_validation(model: &dyn Disentangler, splits: &Splits, probes: &Prob
 
 /// The seed of the Z samples of split `part` (0 train, 1 test, 2 validation),
 /// shared by the audit and the export so that both draw the same samples.
-fn part_seed(sample_seed: u64, part: usize) -> u64 {
+pub(crate) fn part_seed(sample_seed: u64, part: usize) -> u64 {
     sample_seed.wrapping_add(part as u64)
 }
 

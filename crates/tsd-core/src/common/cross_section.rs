@@ -26,7 +26,7 @@ pub struct CrossSectionShape {
 impl CrossSectionShape {
     /// The layout of `spec`'s inputs (checked by [`CrossSectionShape::check`]).
     pub fn of(spec: &ModelSpec) -> Self {
-        let length = spec.output_channels() * spec.side * spec.side;
+        let length = spec.output_size();
         CrossSectionShape { length, paths: if length > 0 { spec.context / length } else { 0 } }
     }
 
@@ -66,6 +66,16 @@ impl CrossSectionShape {
     /// `sum_k loadings[:, k] * paths[:, k, :]`, `(N, length)`.
     pub fn loaded(loadings: &Tensor, paths: &Tensor) -> Tensor {
         (loadings.unsqueeze(2) * paths).sum_dim_intlist(1, false, Kind::Float)
+    }
+
+    /// What a cross-section encoder's trunk reads of `inputs`: the window
+    /// less `loadings(moments)` times the paths, then the moments,
+    /// `(N, length + 2 * paths)`.
+    pub fn residual_and_moments(&self, inputs: &Tensor, loadings: impl FnOnce(&Tensor) -> Tensor) -> Tensor {
+        let (window, paths) = self.split(inputs);
+        let moments = Self::moments(&window, &paths);
+        let residual = window - Self::loaded(&loadings(&moments), &paths);
+        Tensor::cat(&[residual, moments], 1)
     }
 
     /// A window `(N, length, 1, 1)` followed by the context of `inputs`: a

@@ -36,8 +36,8 @@ pub enum MathieuNetwork {
     /// forward pass has no training mode), then linear heads for s, the mean
     /// and the log-variance of z; the decoder is the two-step model's
     /// cross-section decoder of `concat[z, s]` (loadings times the paths
-    /// plus a linear map of the codes, a linear output against the scaled
-    /// returns); the pair discriminator sees each window with its moments on
+    /// plus a linear map of the codes), bounded to the scaled returns' ±4
+    /// as the sigmoid bounds images; the pair discriminator sees each window with its moments on
     /// its own days' paths, through a dense stack of these widths.
     CrossSection {
         /// Hidden widths, input side first (the decoder takes them in reverse).

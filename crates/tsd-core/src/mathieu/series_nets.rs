@@ -47,11 +47,8 @@ impl SeriesEncoder {
 
     /// Windows with their context `(N, C, 1, 1)` -> codes.
     pub fn forward(&self, xs: &Tensor) -> Encoded {
-        let (window, paths) = self.shape.split(xs);
-        let moments = CrossSectionShape::moments(&window, &paths);
-        let loadings = self.loadings.forward(&leaky(&self.hidden.forward(&moments)));
-        let residual = window - CrossSectionShape::loaded(&loadings, &paths);
-        let h = leaky_stack(&self.trunk, &Tensor::cat(&[residual, moments], 1));
+        let features = self.shape.residual_and_moments(xs, |m| self.loadings.forward(&leaky(&self.hidden.forward(m))));
+        let h = leaky_stack(&self.trunk, &features);
         Encoded { s: self.s.forward(&h), mu: self.mu.forward(&h), logvar: self.logvar.forward(&h) }
     }
 }

@@ -133,7 +133,7 @@ impl<'a> MathieuTrainer<'a> {
     fn iteration(&mut self, iteration: usize) -> Result<([f64; 6], usize)> {
         let c = self.model.config.clone();
         let spec = self.model.spec;
-        let pixels = spec.output_channels() * spec.side * spec.side;
+        let pixels = spec.output_size();
         let mut next = iteration * self.batches_per_iteration();
         let mut take = |this: &mut Self| {
             next += 1;

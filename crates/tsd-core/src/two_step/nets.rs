@@ -130,7 +130,7 @@ impl DenseDecoder {
         let (layers, d) = reversed_layers(p, code_dim, widths);
         DenseDecoder {
             layers,
-            out: dense(p / "out", d, spec.output_channels() * spec.side * spec.side),
+            out: dense(p / "out", d, spec.output_size()),
             shape: [spec.output_channels(), spec.side, spec.side],
         }
     }
@@ -168,11 +168,8 @@ impl CrossSectionEncoder {
 
     /// `(N, C, 1, 1)` -> code `(N, dim)`.
     pub fn forward_t(&self, xs: &Tensor, train: bool) -> Tensor {
-        let (window, paths) = self.shape.split(xs);
-        let moments = CrossSectionShape::moments(&window, &paths);
-        let loadings = self.loadings.forward(&self.hidden.forward_t(&moments, train));
-        let residual = window - CrossSectionShape::loaded(&loadings, &paths);
-        self.trunk.forward_t(&Tensor::cat(&[residual, moments], 1), train)
+        let features = self.shape.residual_and_moments(xs, |m| self.loadings.forward(&self.hidden.forward_t(m, train)));
+        self.trunk.forward_t(&features, train)
     }
 }
 

@@ -71,9 +71,11 @@ pub fn codes(model: &TrainedModel, data: &TensorData, sample_seed: u64) -> Resul
     Ok(encode_tensor(model.disentangler(), &data.images, ENCODE_BATCH, Some(sample_seed))?)
 }
 
-/// Seed of the Z draws of part `part` (0 train, 1 validation, 2 test) of run `seed`.
+/// Seed of the Z draws of part `part` (0 train, 1 validation, 2 test) of
+/// run `seed`: [`crate::pipeline::part_seed`] from `3 seed`, so that no two
+/// runs' parts share a seed.
 pub fn sample_seed(seed: u64, part: usize) -> u64 {
-    seed.wrapping_mul(3).wrapping_add(part as u64)
+    crate::pipeline::part_seed(seed.wrapping_mul(3), part)
 }
 
 /// How well a model reconstructs the test windows, beside what predicting

@@ -228,12 +228,14 @@ pub fn reproduce(
     for seed in (0..options.seeds).filter(|&k| shard.is_none_or(|s| s.takes(k as usize))) {
         let dir = runs.join(options.source.name()).join(format!("seed{seed}"));
         let path = dir.join(AUDIT_FILE);
-        let earlier = read_audit(&path, options)?;
-        if let Some(done) = earlier.as_ref().filter(|a| a.options.methods == options.methods) {
-            progress.line(&format!("{} seed {seed}: already audited in {}", options.source, path.display()));
-            audits.push(done.clone());
-            continue;
-        }
+        let earlier = match read_audit(&path, options)? {
+            Some(done) if done.options.methods == options.methods => {
+                progress.line(&format!("{} seed {seed}: already audited in {}", options.source, path.display()));
+                audits.push(done);
+                continue;
+            }
+            earlier => earlier,
+        };
         progress.line(&format!("{} seed {seed}: loading and auditing (run folder {})", options.source, dir.display()));
         let audit = audit_seed(options, seed, probes, (&dir, earlier.as_ref()), progress)?;
         std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
