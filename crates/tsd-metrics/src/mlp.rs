@@ -364,8 +364,10 @@ impl Net {
     }
 }
 
+/// LeakyReLU with slope 0.2 as a PReLU of fixed slope: one kernel each way
+/// (tch's `leaky_relu` has no slope argument; `max(x, 0.2 x)` took six).
 fn leaky_relu(xs: Tensor) -> Tensor {
-    xs.maximum(&(&xs * 0.2))
+    xs.prelu(&Tensor::full([1], 0.2, (xs.kind(), xs.device())))
 }
 
 impl ModuleT for Net {

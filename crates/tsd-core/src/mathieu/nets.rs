@@ -98,9 +98,10 @@ fn instance_norm(xs: &Tensor) -> Tensor {
     xs.instance_norm::<Tensor>(None, None, None, None, true, 0.1, NORM_EPS, false)
 }
 
-/// LeakyReLU with slope [`LEAK`].
+/// LeakyReLU with slope [`LEAK`] as a PReLU of fixed slope: one kernel each
+/// way (tch's `leaky_relu` has no slope argument; `max(x, LEAK x)` took six).
 pub(super) fn leaky(xs: &Tensor) -> Tensor {
-    xs.maximum(&(xs * LEAK))
+    xs.prelu(&Tensor::full([1], LEAK, (xs.kind(), xs.device())))
 }
 
 /// The encoder's output for a batch.
