@@ -50,6 +50,12 @@ the adversarial part of B (both CE terms summed), averaged over the two B steps;
 (real + fake CE) and disc_acc are step C's; disc_step_fraction is the share of C steps
 taken. samples_per_s = iterations * 64 / epoch wall time; cpu_s = process CPU time.
 
+--speed times one epoch on --images random MNIST-shaped images (after a warm-up epoch
+of 1,000 on a separate model) with every discriminator step taken, so that the work per
+iteration does not depend on the data, prints one JSON line in the format of
+`cargo bench -p tsd-core --bench throughput -- --phase mathieu --json` and exits
+(benchmarks/speed_side_by_side.sh runs both).
+
 Usage:
   .venv/bin/python benchmarks/mathieu_torch.py --out /tmp/mathieu-torch --epochs 50
   nice -n 10 .venv/bin/python benchmarks/mathieu_torch.py --out /tmp/m --images 1000 \
@@ -67,6 +73,7 @@ Outputs (under --out):
 import argparse
 import csv
 import gzip
+import json
 import math
 import struct
 import time
@@ -256,6 +263,7 @@ class Trainer:
         self.opt_disc = adam(self.disc.parameters())
         self.stream = PairedStream(y.numpy(), args.batch, args.seed, args.batches)
         self.noise = torch.Generator().manual_seed(args.seed + 1)
+        self.disc_limit = math.inf if args.speed else DISC_ACCURACY_LIMIT
 
     def take(self):
         idx, partner = self.stream.next()
@@ -309,7 +317,7 @@ class Trainer:
         truth = torch.cat([torch.ones(n, dtype=torch.long), torch.zeros(n, dtype=torch.long)])
         disc_loss = F.cross_entropy(logits[:n], truth[:n]) + F.cross_entropy(logits[n:], truth[n:])
         disc_acc = (logits.argmax(1) == truth).float().mean().item()
-        stepped = disc_acc < DISC_ACCURACY_LIMIT
+        stepped = disc_acc < self.disc_limit
         if stepped:
             self.opt_disc.zero_grad(set_to_none=True)
             disc_loss.backward()
@@ -338,6 +346,22 @@ class Trainer:
         return cat(s_all), cat(z_all), cat(zs_all)
 
 
+def speed(args):
+    """--speed: one timed epoch on random images after a warm-up epoch; one JSON line."""
+    random = lambda n: (torch.rand((n, 1, 28, 28)), torch.arange(n) % 10)
+    warm = Trainer(args, *random(1000))
+    warm.epoch(1000 // args.batch)
+    trainer = Trainer(args, *random(args.images))
+    iterations = args.images // args.batch
+    wall, cpu = time.perf_counter(), time.process_time()
+    trainer.epoch(iterations)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    print(json.dumps({
+        "side": "pytorch", "phase": "mathieu", "images": args.images, "image_side": 28,
+        "threads": torch.get_num_threads(), "epochs": 1, "batches": iterations, "wall_s": wall, "cpu_s": cpu,
+    }))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA,
@@ -351,8 +375,13 @@ def main():
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: torch's)")
     parser.add_argument("--batches", choices=["cycled", "reshuffled"], default="cycled")
-    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--speed", action="store_true",
+                        help="time one epoch on --images random images, every discriminator step taken; "
+                             "print one JSON line and exit")
+    parser.add_argument("--out", type=Path, help="output folder (required unless --speed)")
     args = parser.parse_args()
+    if args.out is None and not args.speed:
+        parser.error("--out is required unless --speed")
 
     if args.threads is not None:
         torch.set_num_threads(args.threads)
@@ -360,6 +389,9 @@ def main():
     torch.manual_seed(args.seed)
     np.random.seed(args.seed)
 
+    if args.speed:
+        speed(args)
+        return
     x_train, y_train = load_mnist(args.data_dir, "train", args.images)
     x_test, y_test = load_mnist(args.data_dir, "test", args.test_images) if args.test_images > 0 else (None, None)
     trainer = Trainer(args, x_train, y_train)

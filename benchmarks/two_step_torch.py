@@ -26,7 +26,7 @@ Usage (the project's Python environment):
 
 Each measurement first trains one warm-up epoch of the phase on 1,000 images
 with a separate model (kernel selection, allocator), then the measured epochs;
-model building is not timed. benchmarks/two_step_side_by_side.sh runs it interleaved with tsd.
+model building is not timed. benchmarks/speed_side_by_side.sh runs it interleaved with tsd.
 """
 
 import argparse

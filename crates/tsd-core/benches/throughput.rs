@@ -1,18 +1,21 @@
 //! Training throughput of the two-step model at the released MNIST settings
-//! (batch 100) on random MNIST-shaped images (speed does not depend on the
-//! pixels), on the CPU or `TSD_BENCH_DEVICE=cuda`.
+//! (batch 100) and of the Mathieu et al. baseline at its MNIST preset (batch
+//! 64) on random MNIST-shaped images (speed does not depend on the pixels),
+//! on the CPU or `TSD_BENCH_DEVICE=cuda`.
 //!
 //! `cargo bench -p tsd-core --bench throughput` prints, for step 1, step 2
-//! with the encoder stepping on every batch, and step 2 under the released
-//! schedule (one cycle of 4 epochs), the wall and CPU time per batch and the
-//! samples per second. Options (after `--`):
+//! with the encoder stepping on every batch, step 2 under the released
+//! schedule (one cycle of 4 epochs) and one epoch of the baseline (every
+//! discriminator step taken, so that the work per iteration does not depend
+//! on the data), the wall and CPU time per batch (per iteration for the
+//! baseline) and the samples per second. Options (after `--`):
 //!
-//! - `--phase step1|step2-every|step2-released` one phase only (default: all);
+//! - `--phase step1|step2-every|step2-released|mathieu` one phase only (default: all);
 //! - `--images N` training images (default 10,000; validation: 1,000);
 //! - `--side S` image side (default 28);
 //! - `--threads T` libtorch intra-op threads (default: libtorch's choice);
 //! - `--json` one JSON line per phase, the format of
-//!   `benchmarks/two_step_torch.py` (`benchmarks/two_step_side_by_side.sh`
+//!   `benchmarks/two_step_torch.py` (`benchmarks/speed_side_by_side.sh`
 //!   runs both interleaved).
 //!
 //! Each phase first trains a warm-up epoch on 1,000 images with a separate
@@ -25,12 +28,16 @@ use std::time::Instant;
 use ndarray::Array4;
 use rand::{Rng, SeedableRng};
 use tch::Device;
+use tsd_core::method::MethodSettings;
 use tsd_core::train::{self, RunOptions};
 use tsd_core::two_step::Schedule;
-use tsd_core::{DeviceChoice, ModelSpec, SavedModel, TwoStepConfig, TwoStepModel, TwoStepTrainer};
+use tsd_core::{
+    DeviceChoice, MathieuConfig, MathieuModel, MathieuTrainer, ModelSpec, SavedModel, TwoStepConfig, TwoStepModel,
+    TwoStepTrainer,
+};
 use tsd_data::Dataset;
 
-const PHASES: [&str; 3] = ["step1", "step2-every", "step2-released"];
+const PHASES: [&str; 4] = ["step1", "step2-every", "step2-released", "mathieu"];
 
 fn random_images(n: usize, side: usize, seed: u64) -> Dataset {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
@@ -58,19 +65,38 @@ fn config_for(phase: &str, epochs: usize) -> TwoStepConfig {
     config
 }
 
-/// Trains `config` on `train`; returns (wall seconds, CPU seconds of the process).
+/// The baseline's MNIST preset for `epochs`, every discriminator step taken.
+fn mathieu_config(epochs: usize) -> MathieuConfig {
+    MathieuConfig { epochs, disc_accuracy_limit: f64::INFINITY, ..MathieuConfig::mnist() }
+}
+
+/// Trains `phase` (`epochs` of it) on `train`; returns (wall seconds, CPU
+/// seconds of the process) of the training alone.
 fn timed_fit(
-    config: TwoStepConfig,
+    phase: &str,
+    epochs: usize,
     train_set: &Dataset,
     val_set: &Dataset,
     device: Device,
 ) -> Result<(f64, f64), Box<dyn std::error::Error>> {
-    let spec = ModelSpec::for_data(train_set, config.scaling)?;
-    let mut model = TwoStepModel::new(config, spec, device);
-    let mut trainer = TwoStepTrainer::new(&mut model, train_set, val_set);
     let dir = tempfile::tempdir()?;
-    let (wall, cpu) = (Instant::now(), cpu_seconds());
-    train::fit(&mut trainer, &RunOptions { quiet: true, ..RunOptions::new(dir.path()) })?;
+    let run = RunOptions { quiet: true, ..RunOptions::new(dir.path()) };
+    let (wall, cpu);
+    if phase == "mathieu" {
+        let config = mathieu_config(epochs);
+        let spec = ModelSpec::for_data(train_set, config.input_scaling())?;
+        let mut model = MathieuModel::new(config, spec, device);
+        let mut trainer = MathieuTrainer::new(&mut model, train_set, val_set)?;
+        (wall, cpu) = (Instant::now(), cpu_seconds());
+        train::fit(&mut trainer, &run)?;
+    } else {
+        let config = config_for(phase, epochs);
+        let spec = ModelSpec::for_data(train_set, config.scaling)?;
+        let mut model = TwoStepModel::new(config, spec, device);
+        let mut trainer = TwoStepTrainer::new(&mut model, train_set, val_set);
+        (wall, cpu) = (Instant::now(), cpu_seconds());
+        train::fit(&mut trainer, &run)?;
+    }
     if device.is_cuda() {
         tch::Cuda::synchronize(0);
     }
@@ -112,17 +138,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         (random_images(images, side, 1), random_images(1000, side, 2), random_images(1000, side, 3));
     if !json {
         println!(
-            "two-step throughput, {side}x{side} images, batch 100, {images} train / 1000 validation images, device {}, {} threads",
+            "throughput, {side}x{side} images, {images} train / 1000 validation images, device {}, {} threads",
             tsd_core::device_name(device),
             tch::get_num_threads()
         );
     }
     for phase in &phases {
-        let warm_phase = if phase == "step1" { "step1" } else { "step2-every" };
-        timed_fit(config_for(warm_phase, 1), &warm_set, &val_set, device)?;
+        let warm_phase = if phase == "step2-released" { "step2-every" } else { phase };
+        timed_fit(warm_phase, 1, &warm_set, &val_set, device)?;
         let epochs = if phase == "step2-released" { 4 } else { 1 };
-        let (wall, cpu) = timed_fit(config_for(phase, epochs), &train_set, &val_set, device)?;
-        let batches = epochs * images.div_ceil(100);
+        let (wall, cpu) = timed_fit(phase, epochs, &train_set, &val_set, device)?;
+        // The baseline's batches are its iterations (full batches of 64).
+        let batches = if phase == "mathieu" { epochs * (images / 64) } else { epochs * images.div_ceil(100) };
         if json {
             println!(
                 "{}",

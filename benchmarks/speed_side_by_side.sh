@@ -1,22 +1,29 @@
 #!/usr/bin/env bash
-# Training speed of tsd's two-step model against a PyTorch eager port of the
-# same networks and training loop (benchmarks/two_step_torch.py), measured
-# side by side on the same threads, interleaved.
+# Training speed of tsd's two-step model and of its Mathieu et al. baseline
+# against PyTorch eager ports of the same networks and training loops that we
+# wrote (benchmarks/two_step_torch.py, benchmarks/mathieu_torch.py --speed),
+# measured side by side on the same threads, interleaved.
 #
-#   benchmarks/two_step_side_by_side.sh [OUT]     (default OUT: /tmp/tsd-two-step-speed)
+#   benchmarks/speed_side_by_side.sh [OUT]     (default OUT: /tmp/tsd-speed)
 #
 # Environment: ROUNDS (interleaved rounds, default 3), IMAGES (training
 # images, default 10000), THREADS (intra-op threads on both sides, default 1),
 # SCALING=1 also times tsd's step-2 epoch at 2,500 / 5,000 / 10,000 images and
 # at sides 28, 32 and 64; TSD_VENV (Python with torch, default ~/.cache/tsd/venv).
 #
-# Phases (random MNIST-shaped images, batch 100, released MNIST settings):
+# Phases (random MNIST-shaped images; two-step: batch 100, released MNIST settings):
 #   step1           one epoch of step 1 (S-encoder and classifier)
 #   step2-every     one epoch of step 2 with the encoder/decoder stepping on every batch
 #   step2-released  one cycle of the released schedule (4 epochs: the first
 #                   steps the encoder/decoder on every 4th batch, the adversary
 #                   steps on every batch of all four)
-# Validation (1,000 images) after each epoch is included on both sides. In each
+#   mathieu         one epoch of the baseline at its MNIST preset (IMAGES/64
+#                   iterations of batch 64: an auto-encoder step, two generator
+#                   steps and a discriminator step, the last taken on every
+#                   iteration so that the work does not depend on the data);
+#                   its "batches" are iterations
+# Two-step validation (1,000 images) after each epoch is included on both
+# sides; the baseline's (tsd only: the port has none) is included on tsd's. In each
 # round the two sides run one after the other, in alternating order. Prints, per
 # phase, the median over rounds of CPU and wall milliseconds per batch, the
 # ratios (PyTorch / tsd: above 1 means tsd is faster), the achieved GFLOP/s
@@ -25,7 +32,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
-out="${1:-/tmp/tsd-two-step-speed}"
+out="${1:-/tmp/tsd-speed}"
 rounds="${ROUNDS:-3}"
 images="${IMAGES:-10000}"
 threads="${THREADS:-1}"
@@ -41,7 +48,13 @@ results="$out/measurements.jsonl"
 echo "building the tsd benchmark ..." >&2
 (cd "$root" && cargo bench -p tsd-core --bench throughput --no-run --quiet 2>&1 | grep -v "^$" >&2) || true
 tsd_bench() { (cd "$root" && cargo bench -q -p tsd-core --bench throughput -- "$@" 2>/dev/null); }
-torch_bench() { "$python" "$here/two_step_torch.py" "$@"; }
+torch_bench() {
+    if [[ "$2" == mathieu ]]; then
+        "$python" "$here/mathieu_torch.py" --speed --images "$4" --threads "$threads"
+    else
+        "$python" "$here/two_step_torch.py" "$@"
+    fi
+}
 
 measure() { # side phase images side_px [scaling]
     local load
@@ -57,7 +70,7 @@ measure() { # side phase images side_px [scaling]
 
 for ((r = 0; r < rounds; r++)); do
     echo "round $((r + 1))/$rounds" >&2
-    for phase in step1 step2-every step2-released; do
+    for phase in step1 step2-every step2-released mathieu; do
         if ((r % 2 == 0)); then sides=(tsd pytorch); else sides=(pytorch tsd); fi
         for side in "${sides[@]}"; do measure "$side" "$phase" "$images" 28; done
     done
@@ -100,8 +113,26 @@ def net_flops(side, nf=16, hidden=256, s_dim=10, z_dim=16):
     mlp = lambda d, w, depth: 2 * (d * w + (depth - 1) * w * w + w * 10)
     return {"enc_s": enc(s_dim), "enc_z": enc(z_dim), "dec": dec, "cls": mlp(s_dim, 64, 2), "adv": mlp(z_dim, 64, 3)}
 
+def mathieu_flops():
+    """Forward FLOPs per image of the baseline's networks (MNIST preset, s = z = 16)."""
+    deconv = lambda cin, cout, in_side: 2 * 16 * cin * cout * in_side * in_side  # 4x4 kernels
+    enc = conv_flops(1, 16, 13) + conv_flops(16, 32, 6) + conv_flops(32, 64, 2) + 3 * 2 * 256 * 16
+    dec = 2 * 2 * 16 * 256 + deconv(128, 32, 2) + deconv(32, 16, 6) + deconv(16, 1, 14)
+    disc = conv_flops(2, 32, 13) + conv_flops(32, 64, 6) + conv_flops(64, 128, 2) + 2 * 512 * 2
+    return enc, dec, disc
+
+def iteration_flops(n=64):
+    """One iteration of the baseline: A, two B steps, C with its step (the port's passes)."""
+    enc, dec, disc = mathieu_flops()
+    a = 3 * 2 * n * (enc + dec)
+    b = 2 * 3 * 2 * n * (enc + dec + disc)
+    c = 2 * n * enc + n * dec + 3 * 2 * n * disc
+    return a + b + c
+
 def phase_flops(row, val=1000, batch=100):
     """The port's arithmetic for the phase (training = forward + 2x for backward)."""
+    if row["phase"] == "mathieu":
+        return row["batches"] * iteration_flops()
     f, n, e = net_flops(row["image_side"]), row["images"], row["epochs"]
     if row["phase"] == "step1":
         return n * 3 * (f["enc_s"] + f["cls"]) + val * (f["enc_s"] + f["cls"])
@@ -115,8 +146,9 @@ def phase_flops(row, val=1000, batch=100):
 scaling = [r for r in rows if r.get("scaling")]
 rows = [r for r in rows if not r.get("scaling")]
 
-print(f"two-step training speed, tsd vs PyTorch eager (same networks and loop), {threads} thread(s), "
-      f"batch 100, validation 1,000 images; matmul peak {peak:.1f} GFLOP per CPU-second")
+print(f"training speed, tsd vs PyTorch eager (same networks and loops), {threads} thread(s); two-step: "
+      f"batch 100, validation 1,000 images; mathieu: batch 64, a 'batch' is an iteration (A, 2 x B, C); "
+      f"matmul peak {peak:.1f} GFLOP per CPU-second")
 print()
 print("GFLOP/CPU-s: the port's operation count (forward + 2x backward of every layer it runs) over tsd's CPU "
       "time; tsd skips part of that work (cached codes, the decoder's fused upsample-convs), so this is an "
