@@ -9,7 +9,9 @@
 # Environment: ROUNDS (interleaved rounds, default 3), IMAGES (training
 # images, default 10000), THREADS (intra-op threads on both sides, default 1),
 # SCALING=1 also times tsd's step-2 epoch at 2,500 / 5,000 / 10,000 images and
-# at sides 28, 32 and 64; TSD_VENV (Python with torch, default ~/.cache/tsd/venv).
+# at sides 28, 32 and 64; SPRITES=1 also times tsd's step-2 epoch (encoder on
+# every batch, as released) at the released Sprites model on 5,000 random
+# 3x32x32 images, against the arithmetic tsd executes (no port runs it); TSD_VENV (Python with torch, default ~/.cache/tsd/venv).
 #
 # Phases (random MNIST-shaped images; two-step: batch 100, released MNIST settings):
 #   step1           one epoch of step 1 (S-encoder and classifier)
@@ -56,12 +58,13 @@ torch_bench() {
     fi
 }
 
-measure() { # side phase images side_px [scaling]
+measure() { # side phase images side_px [scaling|sprites]
     local load
     load="$(cut -d' ' -f1 /proc/loadavg)"
     local tag=""
     [[ "${5:-}" == scaling ]] && tag=', "scaling": true'
     local args=(--phase "$2" --images "$3" --side "$4" --threads "$threads")
+    [[ "${5:-}" == sprites ]] && args+=(--preset sprites)
     local line
     if [[ "$1" == tsd ]]; then line="$(tsd_bench "${args[@]}" --json)"; else line="$(torch_bench "${args[@]}")"; fi
     echo "${line%\}}, \"load\": $load$tag}" >> "$results"
@@ -79,6 +82,10 @@ if [[ "${SCALING:-0}" == 1 ]]; then
     echo "scaling (tsd, step2-every)" >&2
     for n in 2500 5000 10000; do measure tsd step2-every "$n" 28 scaling; done
     for px in 32 64; do measure tsd step2-every "$images" "$px" scaling; done
+fi
+if [[ "${SPRITES:-0}" == 1 ]]; then
+    echo "Sprites preset (tsd, step2-every)" >&2
+    for ((r = 0; r < rounds; r++)); do measure tsd step2-every 5000 32 sprites; done
 fi
 
 "$python" - "$results" "$threads" <<'PY'
@@ -143,8 +150,31 @@ def phase_flops(row, val=1000, batch=100):
     stepped = n if row["phase"] == "step2-every" else -(-n // batch) // 4 * batch
     return s_once + e * (adv_epoch + val_epoch) + stepped * enc_step
 
+def executed_flops(side, channels=3, nf=64, hidden=256, s_dim=32, z_dim=128, adv=(256, 3), classes=672):
+    """Forward FLOPs per image of each network as tsd runs it: each upsample + 5x5 conv
+    pair as one stride-2 transposed conv of a 6x6 kernel at the lower resolution
+    (36 multiply-adds per input pixel and channel pair instead of 4 x 25)."""
+    h1, h2, q = (side + 1) // 2, ((side + 1) // 2 + 1) // 2, side // 4
+    def enc(dim):
+        return (conv_flops(channels, nf, h1) + conv_flops(nf, nf // 2, h2) + conv_flops(nf // 2, nf // 2, h2)
+                + 2 * (nf // 2 * h2 * h2) * hidden + 2 * hidden * dim)
+    fused = 36 / 100
+    dec = (2 * (s_dim + z_dim) * (nf // 2 * q * q) + conv_flops(nf // 2, nf // 2, q)
+           + fused * conv_flops(nf // 2, nf // 2, 2 * q) + fused * conv_flops(nf // 2, nf, 4 * q)
+           + conv_flops(nf, channels, 4 * q))
+    w, depth = adv
+    mlp = 2 * (z_dim * w + (depth - 1) * w * w + w * classes)
+    return {"enc_s": enc(s_dim), "enc_z": enc(z_dim), "dec": dec, "adv": mlp}
+
+def sprites_step2_flops(row, val=1000):
+    """One step-2 epoch with the encoder/decoder stepping on every batch, as tsd runs it."""
+    f, n = executed_flops(row["image_side"]), row["images"]
+    per_image = 3 * (f["enc_z"] + f["dec"] + f["adv"]) + f["enc_z"] + 3 * f["adv"]
+    return (n + val) * f["enc_s"] + n * per_image + val * (f["enc_z"] + f["dec"] + f["adv"])
+
+sprites = [r for r in rows if r.get("preset") == "sprites"]
 scaling = [r for r in rows if r.get("scaling")]
-rows = [r for r in rows if not r.get("scaling")]
+rows = [r for r in rows if not r.get("scaling") and r.get("preset") != "sprites"]
 
 print(f"training speed, tsd vs PyTorch eager (same networks and loops), {threads} thread(s); two-step: "
       f"batch 100, validation 1,000 images; mathieu: batch 64, a 'batch' is an iteration (A, 2 x B, C); "
@@ -183,4 +213,16 @@ if scaling:
         ms = r["cpu_s"] / r["batches"] * 1e3
         g = phase_flops(r) / r["cpu_s"] / 1e9
         print(f"| {r['images']} | {r['image_side']} | {r['wall_s']:.1f} | {ms:.1f} | {g:.1f} | {r['load']:.2f} |")
+if sprites:
+    print()
+    print("tsd's step-2 epoch at the released Sprites model (3x32x32, nf 64, S 32, Z 128, 672 classes; the encoder/"
+          "decoder on every batch, as released; validation 1,000 images), against the arithmetic tsd executes:")
+    print()
+    print("| images | CPU ms/batch | wall ms/batch | executed GFLOP/CPU-s | % of matmul peak | load avg |")
+    print("|---|---|---|---|---|---|")
+    for r in sprites:
+        ms = r["cpu_s"] / r["batches"] * 1e3
+        g = sprites_step2_flops(r) / r["cpu_s"] / 1e9
+        print(f"| {r['images']} | {ms:.1f} | {r['wall_s'] / r['batches'] * 1e3:.1f} | {g:.1f} | {100 * g / peak:.0f}% "
+              f"| {r['load']:.2f} |")
 PY

@@ -12,7 +12,9 @@
 //!
 //! - `--phase step1|step2-every|step2-released|mathieu` one phase only (default: all);
 //! - `--images N` training images (default 10,000; validation: 1,000);
-//! - `--side S` image side (default 28);
+//! - `--side S` image side (default 28; 32 with `--preset sprites`);
+//! - `--preset sprites` the two-step phases at the released Sprites model
+//!   (3 channels, nf 64, S 32, Z 128, 672 classes, batch 100) instead of MNIST's;
 //! - `--threads T` libtorch intra-op threads (default: libtorch's choice);
 //! - `--json` one JSON line per phase, the format of
 //!   `benchmarks/two_step_torch.py` (`benchmarks/speed_side_by_side.sh`
@@ -39,21 +41,54 @@ use tsd_data::Dataset;
 
 const PHASES: [&str; 4] = ["step1", "step2-every", "step2-released", "mathieu"];
 
-fn random_images(n: usize, side: usize, seed: u64) -> Dataset {
+/// The images a preset trains on: channels, classes and the two-step config.
+#[derive(Clone, Copy, PartialEq)]
+enum Preset {
+    Mnist,
+    Sprites,
+}
+
+impl Preset {
+    fn channels(self) -> usize {
+        if self == Preset::Sprites {
+            3
+        } else {
+            1
+        }
+    }
+
+    fn classes(self) -> usize {
+        if self == Preset::Sprites {
+            672
+        } else {
+            10
+        }
+    }
+
+    fn two_step(self) -> TwoStepConfig {
+        if self == Preset::Sprites {
+            TwoStepConfig::sprites_released()
+        } else {
+            TwoStepConfig::mnist_released()
+        }
+    }
+}
+
+fn random_images(n: usize, side: usize, preset: Preset, seed: u64) -> Dataset {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
     Dataset {
-        name: "mnist-shaped".into(),
-        images: Array4::from_shape_simple_fn((n, 1, side, side), || rng.gen()),
-        labels: (0..n).map(|i| i % 10).collect(),
-        n_classes: 10,
-        label_name: "digit".into(),
+        name: "random".into(),
+        images: Array4::from_shape_simple_fn((n, preset.channels(), side, side), || rng.gen()),
+        labels: (0..n).map(|i| i % preset.classes()).collect(),
+        n_classes: preset.classes(),
+        label_name: "class".into(),
         nuisances: Vec::new(),
     }
 }
 
-/// The released MNIST config trimmed to `phase` (`epochs` of it).
-fn config_for(phase: &str, epochs: usize) -> TwoStepConfig {
-    let mut config = TwoStepConfig::mnist_released();
+/// The preset's released two-step config trimmed to `phase` (`epochs` of it).
+fn config_for(phase: &str, epochs: usize, preset: Preset) -> TwoStepConfig {
+    let mut config = preset.two_step();
     config.step2.stop = train::Stop::Epochs;
     (config.step1.epochs, config.step2.epochs) = match phase {
         "step1" => (epochs, 0),
@@ -75,6 +110,7 @@ fn mathieu_config(epochs: usize) -> MathieuConfig {
 fn timed_fit(
     phase: &str,
     epochs: usize,
+    preset: Preset,
     train_set: &Dataset,
     val_set: &Dataset,
     device: Device,
@@ -90,7 +126,7 @@ fn timed_fit(
         (wall, cpu) = (Instant::now(), cpu_seconds());
         train::fit(&mut trainer, &run)?;
     } else {
-        let config = config_for(phase, epochs);
+        let config = config_for(phase, epochs, preset);
         let spec = ModelSpec::for_data(train_set, config.scaling)?;
         let mut model = TwoStepModel::new(config, spec, device);
         let mut trainer = TwoStepTrainer::new(&mut model, train_set, val_set);
@@ -122,7 +158,13 @@ fn option(args: &[String], name: &str) -> Option<String> {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     let images: usize = option(&args, "--images").map_or(Ok(10_000), |v| v.parse())?;
-    let side: usize = option(&args, "--side").map_or(Ok(28), |v| v.parse())?;
+    let preset = match option(&args, "--preset").as_deref() {
+        None | Some("mnist") => Preset::Mnist,
+        Some("sprites") => Preset::Sprites,
+        Some(p) => return Err(format!("unknown preset {p:?}; mnist or sprites").into()),
+    };
+    let default_side = if preset == Preset::Sprites { 32 } else { 28 };
+    let side: usize = option(&args, "--side").map_or(Ok(default_side), |v| v.parse())?;
     if let Some(threads) = option(&args, "--threads") {
         tch::set_num_threads(threads.parse()?);
     }
@@ -134,8 +176,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let json = args.iter().any(|a| a == "--json");
     let device: DeviceChoice = std::env::var("TSD_BENCH_DEVICE").unwrap_or_else(|_| "cpu".into()).parse()?;
     let device = device.resolve()?;
-    let (train_set, val_set, warm_set) =
-        (random_images(images, side, 1), random_images(1000, side, 2), random_images(1000, side, 3));
+    if preset == Preset::Sprites && phases.iter().any(|p| p == "mathieu") {
+        return Err("--preset sprites times the two-step phases only (name one with --phase)".into());
+    }
+    let (train_set, val_set, warm_set) = (
+        random_images(images, side, preset, 1),
+        random_images(1000, side, preset, 2),
+        random_images(1000, side, preset, 3),
+    );
     if !json {
         println!(
             "throughput, {side}x{side} images, {images} train / 1000 validation images, device {}, {} threads",
@@ -145,9 +193,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     for phase in &phases {
         let warm_phase = if phase == "step2-released" { "step2-every" } else { phase };
-        timed_fit(warm_phase, 1, &warm_set, &val_set, device)?;
+        timed_fit(warm_phase, 1, preset, &warm_set, &val_set, device)?;
         let epochs = if phase == "step2-released" { 4 } else { 1 };
-        let (wall, cpu) = timed_fit(phase, epochs, &train_set, &val_set, device)?;
+        let (wall, cpu) = timed_fit(phase, epochs, preset, &train_set, &val_set, device)?;
         // The baseline's batches are its iterations (full batches of 64).
         let batches = if phase == "mathieu" { epochs * (images / 64) } else { epochs * images.div_ceil(100) };
         if json {
@@ -155,6 +203,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 "{}",
                 serde_json::json!({
                     "side": "tsd", "phase": phase, "images": images, "image_side": side,
+                    "preset": if preset == Preset::Sprites { "sprites" } else { "mnist" },
                     "threads": tch::get_num_threads(), "epochs": epochs, "batches": batches,
                     "wall_s": wall, "cpu_s": cpu,
                 })
