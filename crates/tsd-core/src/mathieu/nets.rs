@@ -226,3 +226,28 @@ impl Discriminator {
         self.out.forward(&h.flatten(1, -1))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use tch::{Device, Kind, Tensor};
+
+    use super::{leaky, LEAK};
+
+    #[test]
+    fn leaky_is_max_of_x_and_its_scaled_self_in_value_and_gradient() {
+        tch::manual_seed(7);
+        let x = Tensor::randn([64, 8, 5, 5], (Kind::Float, Device::Cpu));
+        let g = Tensor::randn([64, 8, 5, 5], (Kind::Float, Device::Cpu));
+        let value_and_grad = |f: &dyn Fn(&Tensor) -> Tensor| {
+            let x = x.detach().set_requires_grad(true);
+            let y = f(&x);
+            let grad = Tensor::run_backward(&[(&y * &g).sum(Kind::Float)], &[&x], false, false).remove(0);
+            (y.detach(), grad)
+        };
+        let (y, dy) = value_and_grad(&|x| leaky(x));
+        let (reference, d_reference) = value_and_grad(&|x| x.maximum(&(x * LEAK)));
+        assert!(x.lt(0.0).any().int64_value(&[]) == 1 && x.gt(0.0).any().int64_value(&[]) == 1);
+        assert!(y.equal(&reference), "values differ");
+        assert!(dy.equal(&d_reference), "gradients differ");
+    }
+}
