@@ -203,26 +203,34 @@ for k in keys:
     print(f"| {k[0]} | {k[1]} | {k[2]} | {tc:.1f} | {pc:.1f} | {ratio(pc, tc)} | {tw:.1f} | {pw:.1f} | {ratio(pw, tw)} "
           f"| {gflops:.1f} | {100 * gflops / peak:.0f}% | {len(t)} | {load:.2f} |")
 
+def print_table(caption, columns, lines):
+    print()
+    print(caption)
+    print()
+    print("| " + " | ".join(columns) + " |")
+    print("|---" * len(columns) + "|")
+    for line in lines:
+        print("| " + " | ".join(line) + " |")
+
 if scaling:
-    print()
-    print("tsd's step-2 epoch (encoder/decoder on every batch) by training images and image side:")
-    print()
-    print("| images | side | epoch wall s | CPU ms/batch | GFLOP/CPU-s | load avg |")
-    print("|---|---|---|---|---|---|")
+    lines = []
     for r in scaling:
         ms = r["cpu_s"] / r["batches"] * 1e3
         g = phase_flops(r) / r["cpu_s"] / 1e9
-        print(f"| {r['images']} | {r['image_side']} | {r['wall_s']:.1f} | {ms:.1f} | {g:.1f} | {r['load']:.2f} |")
+        lines.append([f"{r['images']}", f"{r['image_side']}", f"{r['wall_s']:.1f}", f"{ms:.1f}", f"{g:.1f}",
+                      f"{r['load']:.2f}"])
+    print_table("tsd's step-2 epoch (encoder/decoder on every batch) by training images and image side:",
+                ["images", "side", "epoch wall s", "CPU ms/batch", "GFLOP/CPU-s", "load avg"], lines)
 if sprites:
-    print()
-    print("tsd's step-2 epoch at the released Sprites model (3x32x32, nf 64, S 32, Z 128, 672 classes; the encoder/"
-          "decoder on every batch, as released; validation 1,000 images), against the arithmetic tsd executes:")
-    print()
-    print("| images | CPU ms/batch | wall ms/batch | executed GFLOP/CPU-s | % of matmul peak | load avg |")
-    print("|---|---|---|---|---|---|")
+    lines = []
     for r in sprites:
         ms = r["cpu_s"] / r["batches"] * 1e3
         g = sprites_step2_flops(r) / r["cpu_s"] / 1e9
-        print(f"| {r['images']} | {ms:.1f} | {r['wall_s'] / r['batches'] * 1e3:.1f} | {g:.1f} | {100 * g / peak:.0f}% "
-              f"| {r['load']:.2f} |")
+        lines.append([f"{r['images']}", f"{ms:.1f}", f"{r['wall_s'] / r['batches'] * 1e3:.1f}", f"{g:.1f}",
+                      f"{100 * g / peak:.0f}%", f"{r['load']:.2f}"])
+    print_table("tsd's step-2 epoch at the released Sprites model (3x32x32, nf 64, S 32, Z 128, 672 classes; the "
+                "encoder/decoder on every batch, as released; validation 1,000 images), against the arithmetic tsd "
+                "executes:",
+                ["images", "CPU ms/batch", "wall ms/batch", "executed GFLOP/CPU-s", "% of matmul peak", "load avg"],
+                lines)
 PY
