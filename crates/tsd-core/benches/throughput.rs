@@ -31,7 +31,7 @@ use ndarray::Array4;
 use rand::{Rng, SeedableRng};
 use tch::Device;
 use tsd_core::method::MethodSettings;
-use tsd_core::train::{self, RunOptions};
+use tsd_core::train::{self, RunOptions, Trainable};
 use tsd_core::two_step::Schedule;
 use tsd_core::{
     DeviceChoice, MathieuConfig, MathieuModel, MathieuTrainer, ModelSpec, SavedModel, TwoStepConfig, TwoStepModel,
@@ -49,38 +49,46 @@ enum Preset {
 }
 
 impl Preset {
-    fn channels(self) -> usize {
-        if self == Preset::Sprites {
-            3
-        } else {
-            1
+    /// The preset named `--preset NAME` (default: MNIST).
+    fn parse(name: Option<&str>) -> Result<Preset, String> {
+        match name {
+            None | Some("mnist") => Ok(Preset::Mnist),
+            Some("sprites") => Ok(Preset::Sprites),
+            Some(p) => Err(format!("unknown preset {p:?}; mnist or sprites")),
         }
     }
 
-    fn classes(self) -> usize {
-        if self == Preset::Sprites {
-            672
-        } else {
-            10
+    fn name(self) -> &'static str {
+        match self {
+            Preset::Mnist => "mnist",
+            Preset::Sprites => "sprites",
+        }
+    }
+
+    /// (channels, side, classes) of its images.
+    fn images(self) -> (usize, usize, usize) {
+        match self {
+            Preset::Mnist => (1, 28, 10),
+            Preset::Sprites => (3, 32, 672),
         }
     }
 
     fn two_step(self) -> TwoStepConfig {
-        if self == Preset::Sprites {
-            TwoStepConfig::sprites_released()
-        } else {
-            TwoStepConfig::mnist_released()
+        match self {
+            Preset::Mnist => TwoStepConfig::mnist_released(),
+            Preset::Sprites => TwoStepConfig::sprites_released(),
         }
     }
 }
 
 fn random_images(n: usize, side: usize, preset: Preset, seed: u64) -> Dataset {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let (channels, _, classes) = preset.images();
     Dataset {
         name: "random".into(),
-        images: Array4::from_shape_simple_fn((n, preset.channels(), side, side), || rng.gen()),
-        labels: (0..n).map(|i| i % preset.classes()).collect(),
-        n_classes: preset.classes(),
+        images: Array4::from_shape_simple_fn((n, channels, side, side), || rng.gen()),
+        labels: (0..n).map(|i| i % classes).collect(),
+        n_classes: classes,
         label_name: "class".into(),
         nuisances: Vec::new(),
     }
@@ -117,22 +125,27 @@ fn timed_fit(
 ) -> Result<(f64, f64), Box<dyn std::error::Error>> {
     let dir = tempfile::tempdir()?;
     let run = RunOptions { quiet: true, ..RunOptions::new(dir.path()) };
-    let (wall, cpu);
     if phase == "mathieu" {
         let config = mathieu_config(epochs);
         let spec = ModelSpec::for_data(train_set, config.input_scaling())?;
         let mut model = MathieuModel::new(config, spec, device);
-        let mut trainer = MathieuTrainer::new(&mut model, train_set, val_set)?;
-        (wall, cpu) = (Instant::now(), cpu_seconds());
-        train::fit(&mut trainer, &run)?;
+        timed(&mut MathieuTrainer::new(&mut model, train_set, val_set)?, &run, device)
     } else {
         let config = config_for(phase, epochs, preset);
         let spec = ModelSpec::for_data(train_set, config.scaling)?;
         let mut model = TwoStepModel::new(config, spec, device);
-        let mut trainer = TwoStepTrainer::new(&mut model, train_set, val_set);
-        (wall, cpu) = (Instant::now(), cpu_seconds());
-        train::fit(&mut trainer, &run)?;
+        timed(&mut TwoStepTrainer::new(&mut model, train_set, val_set), &run, device)
     }
+}
+
+/// (wall, CPU) seconds of `train::fit` on `trainer`, up to the device's last kernel.
+fn timed<T: Trainable>(
+    trainer: &mut T,
+    run: &RunOptions,
+    device: Device,
+) -> Result<(f64, f64), Box<dyn std::error::Error>> {
+    let (wall, cpu) = (Instant::now(), cpu_seconds());
+    train::fit(trainer, run)?;
     if device.is_cuda() {
         tch::Cuda::synchronize(0);
     }
@@ -158,13 +171,8 @@ fn option(args: &[String], name: &str) -> Option<String> {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     let images: usize = option(&args, "--images").map_or(Ok(10_000), |v| v.parse())?;
-    let preset = match option(&args, "--preset").as_deref() {
-        None | Some("mnist") => Preset::Mnist,
-        Some("sprites") => Preset::Sprites,
-        Some(p) => return Err(format!("unknown preset {p:?}; mnist or sprites").into()),
-    };
-    let default_side = if preset == Preset::Sprites { 32 } else { 28 };
-    let side: usize = option(&args, "--side").map_or(Ok(default_side), |v| v.parse())?;
+    let preset = Preset::parse(option(&args, "--preset").as_deref())?;
+    let side: usize = option(&args, "--side").map_or(Ok(preset.images().1), |v| v.parse())?;
     if let Some(threads) = option(&args, "--threads") {
         tch::set_num_threads(threads.parse()?);
     }
@@ -203,7 +211,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 "{}",
                 serde_json::json!({
                     "side": "tsd", "phase": phase, "images": images, "image_side": side,
-                    "preset": if preset == Preset::Sprites { "sprites" } else { "mnist" },
+                    "preset": preset.name(),
                     "threads": tch::get_num_threads(), "epochs": epochs, "batches": batches,
                     "wall_s": wall, "cpu_s": cpu,
                 })
