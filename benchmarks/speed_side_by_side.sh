@@ -11,7 +11,8 @@
 # SCALING=1 also times tsd's step-2 epoch at 2,500 / 5,000 / 10,000 images and
 # at sides 28, 32 and 64; SPRITES=1 also times tsd's step-2 epoch (encoder on
 # every batch, as released) at the released Sprites model on 5,000 random
-# 3x32x32 images, against the arithmetic tsd executes (no port runs it); TSD_VENV (Python with torch, default ~/.cache/tsd/venv).
+# 3x32x32 images, against the arithmetic tsd executes (no port runs it);
+# TSD_VENV (Python with torch, default ~/.cache/tsd/venv).
 #
 # Phases (random MNIST-shaped images; two-step: batch 100, released MNIST settings):
 #   step1           one epoch of step 1 (S-encoder and classifier)
@@ -25,8 +26,8 @@
 #                   iteration so that the work does not depend on the data);
 #                   its "batches" are iterations
 # Two-step validation (1,000 images) after each epoch is included on both
-# sides; the baseline's (tsd only: the port has none) is included on tsd's. In each
-# round the two sides run one after the other, in alternating order. Prints, per
+# sides; the baseline's (tsd only: the port has none) is included on tsd's.
+# In each round the two sides run one after the other, in alternating order. Prints, per
 # phase, the median over rounds of CPU and wall milliseconds per batch, the
 # ratios (PyTorch / tsd: above 1 means tsd is faster), the achieved GFLOP/s
 # (the port's arithmetic, counted from the layer shapes, per CPU-second) against
@@ -108,17 +109,25 @@ peak = 10 * 2 * 2048**3 / (time.process_time() - cpu) / 1e9
 def conv_flops(cin, cout, out_side):
     return 2 * 25 * cin * cout * out_side * out_side
 
-def net_flops(side, nf=16, hidden=256, s_dim=10, z_dim=16):
-    """Forward FLOPs per image of each network (conv and dense layers)."""
-    h1, h2 = (side + 1) // 2, ((side + 1) // 2 + 1) // 2
+def net_flops(side, channels=1, nf=16, hidden=256, s_dim=10, z_dim=16, cls=(64, 2), adv=(64, 3), classes=10,
+              upsample_cost=1.0):
+    """Forward FLOPs per image of each two-step network (conv and dense layers), by default the
+    MNIST model as the port runs it. upsample_cost scales each upsample + 5x5 conv pair: 1 for the
+    port; 36 / 100 as tsd runs it, one stride-2 transposed conv of a 6x6 kernel at the lower
+    resolution (36 multiply-adds per input pixel and channel pair instead of 4 x 25)."""
+    h1, h2, q = (side + 1) // 2, ((side + 1) // 2 + 1) // 2, side // 4
     def enc(dim):
-        return (conv_flops(1, nf, h1) + conv_flops(nf, nf // 2, h2) + conv_flops(nf // 2, nf // 2, h2)
+        return (conv_flops(channels, nf, h1) + conv_flops(nf, nf // 2, h2) + conv_flops(nf // 2, nf // 2, h2)
                 + 2 * (nf // 2 * h2 * h2) * hidden + 2 * hidden * dim)
-    q = side // 4
     dec = (2 * (s_dim + z_dim) * (nf // 2 * q * q) + conv_flops(nf // 2, nf // 2, q)
-           + conv_flops(nf // 2, nf // 2, 2 * q) + conv_flops(nf // 2, nf, 4 * q) + conv_flops(nf, 1, 4 * q))
-    mlp = lambda d, w, depth: 2 * (d * w + (depth - 1) * w * w + w * 10)
-    return {"enc_s": enc(s_dim), "enc_z": enc(z_dim), "dec": dec, "cls": mlp(s_dim, 64, 2), "adv": mlp(z_dim, 64, 3)}
+           + upsample_cost * (conv_flops(nf // 2, nf // 2, 2 * q) + conv_flops(nf // 2, nf, 4 * q))
+           + conv_flops(nf, channels, 4 * q))
+    mlp = lambda d, w, depth: 2 * (d * w + (depth - 1) * w * w + w * classes)
+    return {"enc_s": enc(s_dim), "enc_z": enc(z_dim), "dec": dec, "cls": mlp(s_dim, *cls), "adv": mlp(z_dim, *adv)}
+
+# The released Sprites model as tsd runs it.
+SPRITES_EXECUTED = dict(channels=3, nf=64, s_dim=32, z_dim=128, cls=(256, 3), adv=(256, 3), classes=672,
+                        upsample_cost=36 / 100)
 
 def mathieu_flops():
     """Forward FLOPs per image of the baseline's networks (MNIST preset, s = z = 16)."""
@@ -136,11 +145,12 @@ def iteration_flops(n=64):
     c = 2 * n * enc + n * dec + 3 * 2 * n * disc
     return a + b + c
 
-def phase_flops(row, val=1000, batch=100):
-    """The port's arithmetic for the phase (training = forward + 2x for backward)."""
+def phase_flops(row, val=1000, batch=100, **net):
+    """The arithmetic of the phase (training = forward + 2x for backward) of the networks
+    net_flops(**net) describes (default: the port's MNIST model)."""
     if row["phase"] == "mathieu":
         return row["batches"] * iteration_flops()
-    f, n, e = net_flops(row["image_side"]), row["images"], row["epochs"]
+    f, n, e = net_flops(row["image_side"], **net), row["images"], row["epochs"]
     if row["phase"] == "step1":
         return n * 3 * (f["enc_s"] + f["cls"]) + val * (f["enc_s"] + f["cls"])
     s_once = (n + val) * f["enc_s"]
@@ -149,28 +159,6 @@ def phase_flops(row, val=1000, batch=100):
     enc_step = 3 * (f["enc_z"] + f["dec"] + f["adv"])
     stepped = n if row["phase"] == "step2-every" else -(-n // batch) // 4 * batch
     return s_once + e * (adv_epoch + val_epoch) + stepped * enc_step
-
-def executed_flops(side, channels=3, nf=64, hidden=256, s_dim=32, z_dim=128, adv=(256, 3), classes=672):
-    """Forward FLOPs per image of each network as tsd runs it: each upsample + 5x5 conv
-    pair as one stride-2 transposed conv of a 6x6 kernel at the lower resolution
-    (36 multiply-adds per input pixel and channel pair instead of 4 x 25)."""
-    h1, h2, q = (side + 1) // 2, ((side + 1) // 2 + 1) // 2, side // 4
-    def enc(dim):
-        return (conv_flops(channels, nf, h1) + conv_flops(nf, nf // 2, h2) + conv_flops(nf // 2, nf // 2, h2)
-                + 2 * (nf // 2 * h2 * h2) * hidden + 2 * hidden * dim)
-    fused = 36 / 100
-    dec = (2 * (s_dim + z_dim) * (nf // 2 * q * q) + conv_flops(nf // 2, nf // 2, q)
-           + fused * conv_flops(nf // 2, nf // 2, 2 * q) + fused * conv_flops(nf // 2, nf, 4 * q)
-           + conv_flops(nf, channels, 4 * q))
-    w, depth = adv
-    mlp = 2 * (z_dim * w + (depth - 1) * w * w + w * classes)
-    return {"enc_s": enc(s_dim), "enc_z": enc(z_dim), "dec": dec, "adv": mlp}
-
-def sprites_step2_flops(row, val=1000):
-    """One step-2 epoch with the encoder/decoder stepping on every batch, as tsd runs it."""
-    f, n = executed_flops(row["image_side"]), row["images"]
-    per_image = 3 * (f["enc_z"] + f["dec"] + f["adv"]) + f["enc_z"] + 3 * f["adv"]
-    return (n + val) * f["enc_s"] + n * per_image + val * (f["enc_z"] + f["dec"] + f["adv"])
 
 sprites = [r for r in rows if r.get("preset") == "sprites"]
 scaling = [r for r in rows if r.get("scaling")]
@@ -225,7 +213,7 @@ if sprites:
     lines = []
     for r in sprites:
         ms = r["cpu_s"] / r["batches"] * 1e3
-        g = sprites_step2_flops(r) / r["cpu_s"] / 1e9
+        g = phase_flops(r, **SPRITES_EXECUTED) / r["cpu_s"] / 1e9
         lines.append([f"{r['images']}", f"{ms:.1f}", f"{r['wall_s'] / r['batches'] * 1e3:.1f}", f"{g:.1f}",
                       f"{100 * g / peak:.0f}%", f"{r['load']:.2f}"])
     print_table("tsd's step-2 epoch at the released Sprites model (3x32x32, nf 64, S 32, Z 128, 672 classes; the "
